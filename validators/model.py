@@ -1,0 +1,162 @@
+"""What rules see: rendered Kubernetes objects that remember their source, per-hub inventories,
+and the repository as a whole."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable
+
+from hubguard.findings import Location
+from hubguard.policy import HubPolicy, Policy
+from hubguard.sources import Document, SourceFile
+from hubguard.yamlpos import get_path
+
+
+@dataclass(eq=False)
+class K8sObject:
+    """One object a hub receives, plus where it came from.
+
+    `document` is the source document the object was rendered from (for field positions);
+    `overrides` are the patch documents that target it, in application order, so that a field set
+    by an overlay patch is located in the patch rather than in the base.
+    """
+
+    data: dict
+    source: Location
+    document: Document | None = None
+    overrides: tuple[Document, ...] = ()
+    generated: bool = False  # made by a kustomize generator (configMapGenerator, secretGenerator)
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("kind") or "")
+
+    @property
+    def api_version(self) -> str:
+        return str(self.data.get("apiVersion") or "")
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else ""
+
+    @property
+    def metadata(self) -> dict:
+        meta = self.data.get("metadata")
+        return meta if isinstance(meta, dict) else {}
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name") or "")
+
+    @property
+    def namespace(self) -> str | None:
+        ns = self.metadata.get("namespace")
+        return str(ns) if ns else None
+
+    @property
+    def labels(self) -> dict:
+        labels = self.metadata.get("labels")
+        return labels if isinstance(labels, dict) else {}
+
+    @property
+    def annotations(self) -> dict:
+        ann = self.metadata.get("annotations")
+        return ann if isinstance(ann, dict) else {}
+
+    @property
+    def ref(self) -> str:
+        """`Kind/namespace/name`, or `Kind/name` for cluster-scoped or namespace-less objects."""
+        if self.namespace:
+            return f"{self.kind}/{self.namespace}/{self.name}"
+        return f"{self.kind}/{self.name}"
+
+    def get(self, *path: Any, default: Any = None) -> Any:
+        return get_path(self.data, path, default)
+
+    def locate(self, *path: Any) -> Location:
+        """Where the field at `path` was written: the last patch that sets it to the rendered value,
+        else the source document (or the nearest ancestor present there), else the object's start."""
+        rendered = get_path(self.data, path)
+        if path:
+            for doc in reversed(self.overrides):
+                value = get_path(doc.data, path)
+                if value is not None and value == rendered:
+                    line, column = doc.position(*path)
+                    return Location(doc.path, line, column)
+        if self.document is not None:
+            line, column = self.document.position(*path)
+            return Location(self.document.path, line, column)
+        return self.source
+
+
+@dataclass
+class HubInventory:
+    """Everything one hub receives after rendering, with indexes so rules are not quadratic."""
+
+    name: str
+    policy: HubPolicy
+    objects: list[K8sObject] = field(default_factory=list)
+
+    @cached_property
+    def _by_kind(self) -> dict[str, list[K8sObject]]:
+        index: dict[str, list[K8sObject]] = {}
+        for obj in self.objects:
+            index.setdefault(obj.kind, []).append(obj)
+        return index
+
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str | None, str], K8sObject]:
+        return {(o.kind, o.namespace, o.name): o for o in self.objects}
+
+    def of_kind(self, *kinds: str) -> list[K8sObject]:
+        out: list[K8sObject] = []
+        for kind in kinds:
+            out.extend(self._by_kind.get(kind, ()))
+        return out
+
+    def find(self, kind: str, namespace: str | None, name: str) -> K8sObject | None:
+        return self._by_key.get((kind, namespace, name))
+
+    def in_namespace(self, namespace: str | None, *kinds: str) -> list[K8sObject]:
+        return [o for o in (self.of_kind(*kinds) if kinds else self.objects) if o.namespace == namespace]
+
+    def namespace_labels(self, namespace: str | None) -> dict:
+        ns = self.find("Namespace", None, namespace or "") if namespace else None
+        return ns.labels if ns else {}
+
+
+@dataclass(frozen=True)
+class RenderProblem:
+    """A root or path that could not be rendered for a hub (becomes schema/render-error)."""
+
+    message: str
+    location: Location | None
+    hub: str | None
+
+
+@dataclass
+class RepoContext:
+    """The validated repository: its files, its hubs (rendered) and the policy."""
+
+    root: Path
+    policy: Policy
+    files: list[SourceFile] = field(default_factory=list)
+    hubs: dict[str, HubInventory] = field(default_factory=dict)
+    render_problems: list[RenderProblem] = field(default_factory=list)
+
+    @property
+    def hub_names(self) -> list[str]:
+        return sorted(self.policy.hubs)
+
+    @cached_property
+    def _files_by_path(self) -> dict[str, SourceFile]:
+        return {f.path: f for f in self.files}
+
+    def file(self, path: str) -> SourceFile | None:
+        return self._files_by_path.get(path)
+
+    def documents(self) -> Iterable[Document]:
+        for src in self.files:
+            yield from src.documents

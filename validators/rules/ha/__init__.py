@@ -1,0 +1,3 @@
+"""ha rules."""
+
+RULES: list = []

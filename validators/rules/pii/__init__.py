@@ -1,0 +1,3 @@
+"""pii rules."""
+
+RULES: list = []

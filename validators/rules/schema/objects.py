@@ -1,0 +1,3 @@
+"""schema/invalid and schema/unknown-kind (filled in by the schema-validation work)."""
+
+RULES: list = []

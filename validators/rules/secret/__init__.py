@@ -1,0 +1,3 @@
+"""secret rules."""
+
+RULES: list = []

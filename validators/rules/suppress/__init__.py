@@ -1,0 +1,3 @@
+"""suppress rules."""
+
+RULES: list = []

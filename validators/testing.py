@@ -1,0 +1,66 @@
+"""Helpers for testing rules without kustomize: a repository built from in-memory files.
+
+    repo = repo_from_files({"apps/web.yaml": DEPLOYMENT}, hubs={"a": ["apps/web.yaml"]})
+    findings = run_rule("ha/replicas", repo)
+
+Every YAML document of a hub's listed files becomes an object that hub receives, with its source
+file and line, exactly as the renderer records them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hubguard.checks import run_rules
+from hubguard.findings import Finding, Location
+from hubguard.model import HubInventory, K8sObject, RepoContext
+from hubguard.policy import build_policy
+from hubguard.registry import get_rule
+from hubguard.sources import Document, load_text, helm_chart_dirs
+
+
+def objects_from_documents(documents: list[Document]) -> list[K8sObject]:
+    return [
+        K8sObject(data=doc.data, source=Location(doc.path, doc.line, 1), document=doc)
+        for doc in documents
+        if isinstance(doc.data, dict) and doc.data.get("kind")
+    ]
+
+
+def repo_from_files(
+    files: dict[str, str],
+    *,
+    hubs: dict[str, list[str]] | None = None,
+    policy: dict[str, Any] | None = None,
+    root: Path = Path("/nonexistent-test-root"),
+) -> RepoContext:
+    """`hubs` maps a hub name to the files whose objects it receives (default: one hub `a`
+    receiving every YAML file). Hubs named in `hubs` but absent from `policy` are added to it."""
+    raw = dict(policy or {})
+    hubs = hubs if hubs is not None else {"a": [p for p in files if p.endswith((".yaml", ".yml", ".json"))]}
+    raw_hubs = dict(raw.get("hubs") or {})
+    for name in hubs:
+        raw_hubs.setdefault(name, {})
+    raw["hubs"] = raw_hubs
+    pol = build_policy(raw, root)
+    charts = helm_chart_dirs(list(files))
+    sources = [load_text(path, text, charts) for path, text in sorted(files.items())]
+    by_path = {s.path: s for s in sources}
+    repo = RepoContext(root=root, policy=pol, files=sources)
+    for name, hub_policy in pol.hubs.items():
+        docs = [d for path in hubs.get(name, []) for d in by_path[path].documents]
+        repo.hubs[name] = HubInventory(name, hub_policy, objects_from_documents(docs))
+    return repo
+
+
+def run_rule(rule_id: str, repo: RepoContext) -> list[Finding]:
+    rule = get_rule(rule_id)
+    if rule is None:
+        raise KeyError(f"no rule {rule_id}")
+    return sorted(run_rules(repo, [rule]), key=Finding.sort_key)
+
+
+def where(findings: list[Finding]) -> list[tuple[str, str | None, int | None]]:
+    """(rule, path, line) of each finding: what most rule tests assert."""
+    return [(f.rule, f.path, f.line) for f in findings]

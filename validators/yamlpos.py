@@ -1,0 +1,104 @@
+"""Positions in ruamel.yaml round-trip documents, and conversion to plain Python values.
+
+Rules read plain dicts/lists/str/int/bool (ruamel's round-trip scalars are subclasses with surprises,
+e.g. its booleans are not `bool`); positions come from the ruamel nodes kept beside them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+# A document that expands past this many nodes is an alias bomb (or absurdly large) and is refused.
+MAX_NODES = 1_000_000
+
+
+class TooManyNodes(ValueError):
+    pass
+
+
+def to_plain(node: Any, budget: list[int] | None = None) -> Any:
+    """Deep-convert ruamel round-trip data to plain Python, refusing alias bombs via a node budget."""
+    if budget is None:
+        budget = [MAX_NODES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise TooManyNodes("document expands to more than %d nodes (YAML alias bomb?)" % MAX_NODES)
+    if isinstance(node, dict):
+        return {_plain_key(k): to_plain(v, budget) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [to_plain(v, budget) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    # ruamel's ScalarBoolean is an int subclass; recognise it by name to keep it a bool.
+    if type(node).__name__ == "ScalarBoolean":
+        return bool(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return str(node)  # timestamps, binary and other exotic scalars: their text is what rules need
+
+
+def _plain_key(key: Any) -> Any:
+    if isinstance(key, (str, int, float, bool)) or key is None:
+        return to_plain(key)
+    return str(key)
+
+
+def position(root: Any, path: Iterable[Any], *, key: bool = False) -> tuple[int, int] | None:
+    """1-based (line, column) of the value at `path` in a ruamel node tree (or of its key if `key`).
+
+    Falls back to the deepest ancestor that has a position when the path is only partly present,
+    so a finding about a missing field still points at the object that lacks it.
+    """
+    node = root
+    best = _own_position(root)
+    for step in path:
+        lc = getattr(node, "lc", None)
+        if isinstance(node, dict) and step in node:
+            if lc is not None:
+                try:
+                    kl, kc = lc.key(step)
+                    vl, vc = lc.value(step)
+                    child = node[step]
+                    # A value that is a block collection starts on the next line; report the key.
+                    if key or isinstance(child, (dict, list)):
+                        best = (kl + 1, kc + 1)
+                    else:
+                        best = (vl + 1, vc + 1)
+                except (KeyError, TypeError, AttributeError):
+                    pass
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            if lc is not None:
+                try:
+                    il, ic = lc.item(step)
+                    best = (il + 1, ic + 1)
+                except (KeyError, TypeError, AttributeError):
+                    pass
+            node = node[step]
+        else:
+            break
+    return best
+
+
+def _own_position(node: Any) -> tuple[int, int] | None:
+    lc = getattr(node, "lc", None)
+    if lc is None or getattr(lc, "line", None) is None:
+        return None
+    return (lc.line + 1, lc.col + 1)
+
+
+def get_path(data: Any, path: Iterable[Any], default: Any = None) -> Any:
+    """`get_path(obj, ["spec", "template", "metadata", "labels"])` on plain data, without KeyErrors."""
+    node = data
+    for step in path:
+        if isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and -len(node) <= step < len(node):
+            node = node[step]
+        else:
+            return default
+    return node
