@@ -1,0 +1,132 @@
+"""The command line (Click). Thin: parse options, call one function, map errors to exit codes.
+
+Exit codes (SPEC): 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage or
+configuration error (one line on stderr); 3 internal error (traceback only with --debug); 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from hubguard import __version__
+from hubguard.errors import HubguardError
+
+FORMAT_CHOICES = ("text", "json", "sarif", "junit", "github")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hubguard")
+@click.option("--debug", is_flag=True, help="Print Python tracebacks of internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """GitOps guard rails for workloads that run on several on-premises Kubernetes hubs."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("--staged", is_flag=True, help="Validate the git index (what the next commit contains), not the work tree.")
+@click.option("--changed-since", "changed_since", metavar="REF", help="Only hubs whose output files changed since REF could change.")
+@click.option("--hub", "hubs", multiple=True, metavar="NAME", help="Only this hub (repeatable).")
+@click.option("--policy", "policy", type=click.Path(path_type=Path), help="Policy file (default: PATH/.hubguard.yaml).")
+@click.option("--format", "output_format", type=click.Choice(FORMAT_CHOICES), default=None, help="Output format (default text; github under GitHub Actions).")
+@click.option("--output", "output", type=click.Path(path_type=Path), help="Write the report to FILE instead of stdout.")
+@click.option("--fail-on", "fail_on", type=click.Choice(("error", "warning")), default="error", show_default=True)
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Parallel renders (default: cores).")
+@click.option("--select", multiple=True, metavar="ID", help="Only rules with this id or prefix (e.g. ha/).")
+@click.option("--ignore", multiple=True, metavar="ID", help="Skip rules with this id or prefix.")
+@click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings not recorded in this baseline.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(path_type=Path), help="Record today's findings as the baseline.")
+def validate(path: Path, staged: bool, changed_since: str | None, hubs: tuple[str, ...], policy: Path | None,
+             output_format: str | None, output: Path | None, fail_on: str, jobs: int | None,
+             select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None, write_baseline: Path | None) -> None:
+    """Check what each hub will receive: secrets, HA minimums, PII egress and schemas."""
+    from hubguard.commands.validate import run_validate
+
+    if staged and changed_since:
+        raise click.UsageError("--staged and --changed-since cannot be combined")
+    if baseline and write_baseline:
+        raise click.UsageError("--baseline and --write-baseline cannot be combined")
+    if output_format is None:
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    code = run_validate(path, staged=staged, changed_since=changed_since, hubs=hubs, policy=policy,
+                        output_format=output_format, output=output, fail_on=fail_on, jobs=jobs,
+                        select=select, ignore=ignore, baseline=baseline, write_baseline=write_baseline)
+    sys.exit(code)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--hub", required=True, metavar="NAME", help="The hub whose objects to print.")
+@click.option("--policy", type=click.Path(path_type=Path), help="Policy file (default: PATH/.hubguard.yaml).")
+def render(path: Path, hub: str, policy: Path | None) -> None:
+    """Print what HUB receives, as YAML, each object with a comment naming its source."""
+    from hubguard.commands.render import run_render
+
+    sys.exit(run_render(path, hub, policy))
+
+
+@cli.command()
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
+def rules(output_format: str) -> None:
+    """The rule catalog."""
+    from hubguard.commands.catalog import print_rules
+
+    print_rules(output_format)
+
+
+@cli.command()
+@click.argument("rule_id")
+def explain(rule_id: str) -> None:
+    """One rule: what it checks, why, how to fix, how to tune and suppress it."""
+    from hubguard.commands.catalog import explain_rule
+
+    explain_rule(rule_id)
+
+
+@cli.command()
+@click.option("--no-input", is_flag=True, help="Use defaults (and KEY=VALUE pairs) without prompting.")
+@click.option("-o", "--output-dir", "output_dir", type=click.Path(path_type=Path), default=Path("."), show_default=True)
+@click.option("--config-file", type=click.Path(path_type=Path), help="A cookiecutter user config with default_context.")
+@click.argument("extra", nargs=-1, metavar="[KEY=VALUE ...]")
+def new(no_input: bool, output_dir: Path, config_file: Path | None, extra: tuple[str, ...]) -> None:
+    """Generate a multi-hub GitOps repository from the bundled template."""
+    from hubguard.commands.new import run_new
+
+    sys.exit(run_new(output_dir, no_input=no_input, config_file=config_file, extra=extra))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: one error boundary for every command."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="hubguard", standalone_mode=False)
+        return 0
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except click.exceptions.Abort:
+        click.echo("hubguard: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except KeyboardInterrupt:
+        click.echo("hubguard: interrupted", err=True)
+        return 130
+    except HubguardError as exc:
+        click.echo(f"hubguard: {exc}", err=True)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # the internal-error boundary
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        click.echo(f"hubguard: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", err=True)
+        return 3

@@ -1,0 +1,73 @@
+"""`hubguard validate`: run the engine on the work tree or the git index, write the report."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+import click
+
+from hubguard.engine import Report, ValidateOptions, validate
+from hubguard.errors import HubguardError
+from hubguard.findings import Severity
+
+
+def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: tuple[str, ...], policy: Path | None,
+                 output_format: str, output: Path | None, fail_on: str, jobs: int | None,
+                 select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
+                 write_baseline: Path | None) -> int:
+    from hubguard.formatters import FORMATTERS
+    from hubguard.registry import all_rules
+
+    if not path.exists():
+        raise HubguardError(f"{path}: no such directory")
+    if policy is not None and not policy.is_file():
+        raise HubguardError(f"{policy}: policy file not found")
+    with ExitStack() as stack:
+        root = path
+        scope_note = None
+        if staged:
+            from hubguard.gitindex import staged_tree
+
+            root = stack.enter_context(staged_tree(path))
+            if policy is None and (root / ".hubguard.yaml").is_file() is False and (path / ".hubguard.yaml").is_file():
+                pass  # an unstaged policy file is not part of the commit; the staged state decides
+        options = ValidateOptions(root=root, policy_path=policy, hubs=hubs, select=select, ignore=ignore, jobs=jobs)
+        if changed_since:
+            from hubguard.changes import options_for_changes
+
+            options, scope_note = options_for_changes(path, changed_since, options)
+        report = validate(options) if options is not None else _empty(scope_note)
+    if scope_note:
+        report.notes.insert(0, scope_note)
+    if write_baseline is not None:
+        from hubguard.baseline import write
+
+        write(write_baseline, report.findings)
+        click.echo(f"hubguard: wrote {len(report.findings)} finding(s) to the baseline {write_baseline}", err=True)
+        return 0
+    if baseline is not None:
+        from hubguard.baseline import filter_known
+
+        report = filter_known(report, baseline)
+    rules = all_rules()
+    if output_format == "text":
+        from hubguard.formatters.text import render, use_colour
+
+        text = render(report, rules, colour=output is None and use_colour(sys.stdout))
+    else:
+        text = FORMATTERS[output_format](report, rules)
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise HubguardError(f"{output}: cannot write the report ({exc.strerror})") from None
+    else:
+        click.echo(text, nl=False)
+    threshold = Severity(fail_on).rank
+    return 1 if any(f.severity.rank >= threshold for f in report.findings) else 0
+
+
+def _empty(note: str | None) -> Report:
+    return Report(findings=[], files=0, objects=0, hubs=[], notes=[note] if note else [])

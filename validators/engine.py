@@ -1,0 +1,196 @@
+"""The validation run: discover and load files, render hubs, run rules, then apply the policy
+(severity, enabled), selection, suppressions, baseline, cross-hub collapsing and sorting."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from hubguard.checks import run_rules
+from hubguard.errors import HubguardError
+from hubguard.findings import Finding, Location, Severity
+from hubguard.model import HubInventory, RepoContext
+from hubguard.policy import Policy, load_policy
+from hubguard.registry import Rule, all_rules, id_matches
+from hubguard.render import HubRender, Renderer
+from hubguard.sources import SourceFile, discover, helm_chart_dirs, load_file
+from hubguard.suppress import Suppression, annotation_suppression, comment_suppressions
+
+MISSING_REASON = "suppress/missing-reason"
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    root: Path
+    policy_path: Path | None = None
+    hubs: tuple[str, ...] = ()  # only these hubs (CI matrices); empty = all
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    jobs: int | None = None
+    only_files: frozenset[str] | None = None  # file-scope rules see only these (changed-since)
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    files: int
+    objects: int
+    hubs: list[str]
+    suppressed: int = 0
+    notes: list[str] = field(default_factory=list)
+    hub_files: dict[str, set[str]] = field(default_factory=dict)
+    baseline_known: int = 0
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+
+
+def select_rules(policy: Policy, select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Rule]:
+    """Rules that run: enabled in the policy, and chosen by --select/--ignore where the longest
+    matching prefix wins (flake8's decision engine), so `--ignore ha/ --select ha/pdb` runs ha/pdb."""
+    chosen = []
+    for rule in all_rules().values():
+        if policy.rules.get(rule.id, {}).get("enabled", True) is False:
+            continue
+        best_select = max((len(p) for p in select if id_matches(rule.id, p)), default=-1 if select else 0)
+        best_ignore = max((len(p) for p in ignore if id_matches(rule.id, p)), default=-1)
+        if best_select >= 0 and best_select > best_ignore:
+            chosen.append(rule)
+    return chosen
+
+
+def load_repository(options: ValidateOptions) -> tuple[Policy, list[SourceFile], list[str]]:
+    root = options.root
+    if not root.exists():
+        raise HubguardError(f"{root}: no such directory")
+    if not root.is_dir():
+        raise HubguardError(f"{root}: not a directory")
+    policy = load_policy(root, options.policy_path)
+    unknown = [h for h in options.hubs if h not in policy.hubs]
+    if unknown:
+        raise HubguardError(f"unknown hub {unknown[0]!r}; hubs are: {', '.join(policy.hubs) or 'none'}")
+    paths, notes = discover(root, policy.ignore_paths)
+    charts = helm_chart_dirs(paths)
+    files = [load_file(root, rel, charts) for rel in paths]
+    notes.extend(f.note for f in files if f.note)
+    return policy, files, notes
+
+
+def render_hubs(root: Path, policy: Policy, files: list[SourceFile], names: list[str], jobs: int | None) -> dict[str, HubRender]:
+    renderer = Renderer(root, {f.path: f for f in files})
+    try:
+        workers = max(1, min(len(names) or 1, jobs or os.cpu_count() or 2))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(lambda name: renderer.render_hub(policy.hubs[name]), names))
+    finally:
+        renderer.close()
+    return dict(zip(names, results))
+
+
+def validate(options: ValidateOptions) -> Report:
+    policy, files, notes = load_repository(options)
+    names = list(options.hubs) or sorted(policy.hubs)
+    renders = render_hubs(options.root, policy, files, names, options.jobs)
+    repo = RepoContext(root=options.root, policy=policy, files=files)
+    for name, result in renders.items():
+        repo.hubs[name] = result.inventory
+        repo.render_problems.extend(result.problems)
+    rules = select_rules(policy, options.select, options.ignore)
+    if options.only_files is not None:
+        repo_for_files = replace(repo, files=[f for f in files if f.path in options.only_files])
+        file_rules = [r for r in rules if r.scope.value == "file"]
+        other_rules = [r for r in rules if r.scope.value != "file"]
+        raw = run_rules(repo_for_files, file_rules) + run_rules(repo, other_rules)
+    else:
+        raw = run_rules(repo, rules)
+    raw = [_with_policy_severity(f, policy) for f in raw]
+    kept, suppressed, extra = apply_suppressions(raw, repo)
+    if MISSING_REASON in {r.id for r in rules}:
+        kept.extend(_with_policy_severity(f, policy) for f in extra)
+    findings = sorted(collapse(kept, names), key=Finding.sort_key)
+    return Report(
+        findings=findings,
+        files=len(files),
+        objects=sum(len(r.inventory.objects) for r in renders.values()),
+        hubs=names,
+        suppressed=suppressed,
+        notes=notes,
+        hub_files={name: r.files for name, r in renders.items()},
+    )
+
+
+def _with_policy_severity(finding: Finding, policy: Policy) -> Finding:
+    wanted = policy.rules.get(finding.rule, {}).get("severity")
+    if wanted and wanted != finding.severity.value:
+        return replace(finding, severity=Severity(wanted))
+    return finding
+
+
+def apply_suppressions(findings: list[Finding], repo: RepoContext) -> tuple[list[Finding], int, list[Finding]]:
+    """Findings not suppressed, how many were, and the findings about suppressions lacking a reason."""
+    by_path: dict[str, list[Suppression]] = {}
+    for src in repo.files:
+        if src.text and "hubguard" in src.text:
+            by_path[src.path] = comment_suppressions(src.path, src.text)
+    by_object: dict[tuple[str | None, str], Suppression] = {}
+    for hub in repo.hubs.values():
+        _collect_annotations(hub, by_object)
+    kept, extra, suppressed = [], [], 0
+    reported: set[tuple] = set()
+    for finding in findings:
+        candidates = [s for s in by_path.get(finding.path or "", ()) if s.scope == "file" or (finding.line in s.applies_to)]
+        annotation = by_object.get((finding.hub, finding.object or "")) or by_object.get((None, finding.object or ""))
+        if annotation is not None:
+            candidates.append(annotation)
+        matching = [s for s in candidates if s.covers(finding.rule)]
+        if not matching:
+            kept.append(finding)
+            continue
+        if any(not s.needs_reason_for(finding.rule) for s in matching):
+            suppressed += 1
+            continue
+        kept.append(finding)
+        for s in matching:
+            if (s.path, s.line) not in reported:
+                reported.add((s.path, s.line))
+                extra.append(Finding(MISSING_REASON, Severity.ERROR, s.path, s.line, s.column, None, finding.object,
+                                     f"suppression of {finding.rule} needs a reason; it is not honoured"))
+    return kept, suppressed, extra
+
+
+def _collect_annotations(hub: HubInventory, into: dict) -> None:
+    for obj in hub.objects:
+        suppression = annotation_suppression(obj.annotations, obj.source.path, obj.source.line)
+        if suppression is not None:
+            into[(hub.name, obj.ref)] = suppression
+
+
+def collapse(findings: list[Finding], hubs: list[str]) -> list[Finding]:
+    """One finding with hub null for what holds on every hub; hub-specific ones stay per hub.
+    Exact duplicates (a file-level and a rendered view of the same value) are dropped."""
+    groups: dict[tuple, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.rule, f.path, f.line, f.column, f.object, f.message), []).append(f)
+    out: list[Finding] = []
+    every_hub = set(hubs)
+    for group in groups.values():
+        seen_hubs = {f.hub for f in group}
+        if None in seen_hubs or (every_hub and every_hub <= seen_hubs):
+            out.append(replace(group[0], hub=None))
+        else:
+            out.extend({f.hub: f for f in group}.values())
+    unique: dict[tuple, Finding] = {}
+    for f in out:
+        unique.setdefault((f.rule, f.path, f.line, f.column, f.hub, f.object, f.message), f)
+    return list(unique.values())
+
+
+def location_of(path: str, line: int | None = None) -> Location:
+    return Location(path, line, None)

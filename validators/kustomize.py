@@ -1,0 +1,215 @@
+"""Kustomize: walking a kustomization's local graph (without building it) and building it for real.
+
+The walk finds what a build will read, so that hubguard can refuse remote bases and paths that
+leave the repository *before* kustomize would fetch or read them, and so that overlay patches are
+known (a finding about a patched field points at the patch). The build runs the real kustomize
+(`kubectl kustomize`) on a throw-away wrapper kustomization outside the user's tree, which turns
+on `buildMetadata: [originAnnotations]` without writing into the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hubguard.findings import Location
+from hubguard.sources import Document, parse_yaml
+from hubguard.tools import find_tool
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+BUILD_TIMEOUT_SECONDS = 60
+_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git::|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|[?&]ref=", re.I)
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+
+
+def kustomization_file(directory: Path) -> Path | None:
+    for name in KUSTOMIZATION_FILES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def is_remote(ref: str) -> bool:
+    return bool(_REMOTE.search(ref.strip()))
+
+
+@dataclass
+class KustomizeGraph:
+    """What building one root reads: its files, its patch documents (in application order), and
+    the references hubguard refuses (remote, outside the repository)."""
+
+    files: set[str] = field(default_factory=set)
+    patches: list[Document] = field(default_factory=list)
+    refused: list[tuple[str, Location]] = field(default_factory=list)
+    missing: list[tuple[str, Location]] = field(default_factory=list)  # local files named but absent
+
+
+def walk(directory: Path, repo_root: Path) -> KustomizeGraph:
+    graph = KustomizeGraph()
+    _walk(directory.resolve(), repo_root.resolve(), graph, set())
+    return graph
+
+
+def _rel(path: Path, repo_root: Path) -> str | None:
+    try:
+        return path.relative_to(repo_root).as_posix()
+    except ValueError:
+        return None
+
+
+def _walk(directory: Path, repo_root: Path, graph: KustomizeGraph, seen: set[Path]) -> None:
+    if directory in seen:
+        return
+    seen.add(directory)
+    kfile = kustomization_file(directory)
+    if kfile is None:
+        return
+    krel = _rel(kfile, repo_root) or kfile.name
+    graph.files.add(krel)
+    try:
+        docs, error = parse_yaml(krel, kfile.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return
+    if error is not None or not docs or not isinstance(docs[0].data, dict):
+        return  # kustomize will report it when building
+    doc = docs[0]
+    data = doc.data
+
+    def local(ref: str, keys: tuple) -> Path | None:
+        line, column = doc.position(*keys)
+        if is_remote(ref):
+            graph.refused.append((f"remote reference {ref!r} refused: hubguard never fetches remote bases; vendor it into the repository", Location(krel, line, column)))
+            return None
+        target = (directory / ref).resolve()
+        if _rel(target, repo_root) is None:
+            graph.refused.append((f"reference {ref!r} leaves the repository (refused)", Location(krel, line, column)))
+            return None
+        return target
+
+    for key in ("resources", "bases", "components"):
+        for index, ref in enumerate(_strings(data.get(key))):
+            target = local(ref, (key, index))
+            if target is None:
+                continue
+            if target.is_dir():
+                _walk(target, repo_root, graph, seen)
+            elif not target.exists():
+                line, column = doc.position(key, index)
+                graph.missing.append((f"{key} entry {ref!r} does not exist", Location(krel, line, column)))
+            elif (rel := _rel(target, repo_root)) is not None:
+                graph.files.add(rel)
+    for key in ("configMapGenerator", "secretGenerator"):
+        for gindex, gen in enumerate(data.get(key) or []):
+            if not isinstance(gen, dict):
+                continue
+            for fkey in ("files", "envs"):
+                for findex, ref in enumerate(_strings(gen.get(fkey))):
+                    ref = ref.split("=", 1)[-1]
+                    target = local(ref, (key, gindex, fkey, findex))
+                    if target is not None and (rel := _rel(target, repo_root)):
+                        graph.files.add(rel)
+            if isinstance(gen.get("env"), str):
+                target = local(gen["env"], (key, gindex, "env"))
+                if target is not None and (rel := _rel(target, repo_root)):
+                    graph.files.add(rel)
+    patch_refs: list[tuple[str, tuple]] = []
+    for index, item in enumerate(data.get("patches") or []):
+        if isinstance(item, dict) and isinstance(item.get("path"), str):
+            patch_refs.append((item["path"], ("patches", index, "path")))
+    for index, item in enumerate(data.get("patchesStrategicMerge") or []):
+        if isinstance(item, str) and "\n" not in item:
+            patch_refs.append((item, ("patchesStrategicMerge", index)))
+    for index, item in enumerate(data.get("patchesJson6902") or []):
+        if isinstance(item, dict) and isinstance(item.get("path"), str):
+            patch_refs.append((item["path"], ("patchesJson6902", index, "path")))
+    for key in ("generators", "transformers", "validators", "crds", "configurations"):
+        for index, ref in enumerate(_strings(data.get(key))):
+            target = local(ref, (key, index))
+            if target is not None and target.is_file() and (rel := _rel(target, repo_root)):
+                graph.files.add(rel)
+    for ref, keys in patch_refs:
+        target = local(ref, keys)
+        if target is None:
+            continue
+        if not target.is_file():
+            line, column = doc.position(*keys)
+            graph.missing.append((f"patch file {ref!r} does not exist", Location(krel, line, column)))
+            continue
+        rel = _rel(target, repo_root)
+        graph.files.add(rel)
+        try:
+            patch_docs, perr = parse_yaml(rel, target.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        if perr is None:
+            graph.patches.extend(d for d in patch_docs if isinstance(d.data, dict) and d.data.get("kind"))
+
+
+def _strings(value) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+@dataclass
+class BuildResult:
+    output: str | None
+    error: str | None
+    wrapper: Path | None = None  # where origin paths are relative to (already removed)
+
+
+def build(directory: Path, timeout: float = BUILD_TIMEOUT_SECONDS) -> BuildResult:
+    """`kubectl kustomize` of `directory` through a wrapper with origin annotations turned on.
+
+    Never passes --enable-alpha-plugins, --enable-exec or --enable-helm, and leaves the load
+    restrictor at its default, so that nothing in the repository is executed or read from outside it.
+    """
+    wrapper = Path(tempfile.mkdtemp(prefix="hubguard-build-"))
+    try:
+        rel = os.path.relpath(directory, wrapper)
+        (wrapper / "kustomization.yaml").write_text(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            f"resources:\n- {_quote(rel)}\nbuildMetadata: [originAnnotations]\n",
+            encoding="utf-8",
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("KUSTOMIZE_", "KUBECTL_"))}
+        env.update({"GIT_TERMINAL_PROMPT": "0", "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+                    "NO_PROXY": "", "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"})
+        try:
+            proc = subprocess.run(
+                [find_tool("kubectl"), "kustomize", str(wrapper)],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=env,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired:
+            return BuildResult(None, f"kustomize build did not finish within {timeout:g} s", wrapper)
+        if proc.returncode != 0:
+            return BuildResult(None, _clean_error(proc.stderr, wrapper, directory), wrapper)
+        return BuildResult(proc.stdout, None, wrapper)
+    finally:
+        shutil.rmtree(wrapper, ignore_errors=True)
+
+
+def _quote(path: str) -> str:
+    return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _clean_error(stderr: str, wrapper: Path, directory: Path) -> str:
+    """kustomize's message without klog prefixes and without this machine's temp paths."""
+    text = " ".join(stderr.split())
+    match = re.search(r'err="(.*)"\s*$', text)
+    if match:
+        text = match.group(1).replace('\\"', '"')
+    text = re.sub(r"^E\d{4} [\d:.]+\s+\d+ \S+\] ", "", text)
+    text = text.replace(str(wrapper) + "/", "").replace(str(wrapper), "")
+    text = text.replace(os.path.relpath(directory, wrapper), directory.name)
+    text = text.replace(str(directory.parent) + "/", "")
+    text = text.replace("accumulating resources: accumulation err='accumulating resources from '" + directory.name + "': ", "")
+    return text[:500] or "kustomize build failed"

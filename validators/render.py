@@ -1,0 +1,389 @@
+"""What each hub receives: its roots rendered with kustomize, following Flux Kustomizations and
+Argo CD Applications into the same repository, with Flux post-build substitution (SPEC "Hubs,
+rendering and classification"). Every object remembers its source file and line."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from hubguard import kustomize
+from hubguard.findings import Location
+from hubguard.model import HubInventory, K8sObject, RenderProblem
+from hubguard.policy import HubPolicy
+from hubguard.sources import Document, SourceFile
+
+MAX_PATHS_PER_HUB = 500  # an ApplicationSet enumerating thousands of folders is refused past this
+SUBSTITUTE_DISABLED = "kustomize.toolkit.fluxcd.io/substitute"
+CLUSTER_SCOPED = {
+    "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "ClusterIssuer",
+    "StorageClass", "PersistentVolume", "PriorityClass", "ClusterSecretStore", "ClusterExternalSecret",
+    "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "IngressClass",
+    "Node", "RuntimeClass", "VolumeSnapshotClass", "CSIDriver",
+}
+
+try:  # libyaml's C loader: rendered output needs no positions, only speed
+    _FastLoader: Any = yaml.CSafeLoader
+    _FastDumper: Any = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _FastLoader, _FastDumper = yaml.SafeLoader, yaml.SafeDumper
+
+
+@dataclass(frozen=True)
+class FluxApply:
+    """How a Flux Kustomization applies its path: post-build variables and target namespace."""
+
+    values: dict[str, str] | None = None
+    target_namespace: str | None = None
+
+    def key(self) -> tuple:
+        return (tuple(sorted((self.values or {}).items())), self.values is None, self.target_namespace)
+
+
+NO_APPLY = FluxApply()
+
+
+@dataclass
+class Rendered:
+    """One built path: its objects, problems, and the repository files it read."""
+
+    objects: list[K8sObject] = field(default_factory=list)
+    problems: list[tuple[str, Location | None]] = field(default_factory=list)
+    files: set[str] = field(default_factory=set)
+
+
+@dataclass
+class HubRender:
+    inventory: HubInventory
+    problems: list[RenderProblem]
+    files: set[str]  # every repository file this hub's render read (for --changed-since)
+
+
+class Renderer:
+    """Renders hubs of one repository; distinct kustomize paths are built once and shared."""
+
+    def __init__(self, root: Path, files: dict[str, SourceFile]):
+        self.root = root.resolve()
+        self.files = files
+        self._cache: dict[str, Future] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- per hub ---------------------------------------------------------------------------
+    def render_hub(self, hub: HubPolicy) -> HubRender:
+        objects: list[K8sObject] = []
+        problems: list[RenderProblem] = []
+        files: set[str] = set()
+        done: set[tuple] = set()
+        # (repo-relative path, how Flux applies it, ancestry chain, location that pointed here)
+        stack: list[tuple[str, FluxApply, tuple[str, ...], Location | None]] = [
+            (root.strip("/") or ".", NO_APPLY, (), None) for root in reversed(hub.roots)
+        ]
+        while stack:
+            rel, apply, chain, via = stack.pop()
+            rel = _normalise(rel)
+            if rel in chain:
+                cycle = " -> ".join((*chain[chain.index(rel):], rel))
+                problems.append(RenderProblem(f"cycle of Flux/Argo CD paths: {cycle}", via, hub.name))
+                continue
+            key = (rel, apply.key())
+            if key in done:
+                continue
+            done.add(key)
+            if len(done) > MAX_PATHS_PER_HUB:
+                problems.append(RenderProblem(f"more than {MAX_PATHS_PER_HUB} paths to render; stopped (generator too wide?)", via, hub.name))
+                break
+            target = (self.root / rel).resolve() if rel != "." else self.root
+            if not _inside(target, self.root):
+                problems.append(RenderProblem(f"path {rel!r} leaves the repository (refused)", via, hub.name))
+                continue
+            if not target.is_dir():
+                where = via or Location(".hubguard.yaml" if (self.root / ".hubguard.yaml").is_file() else rel, None, None)
+                problems.append(RenderProblem(f"path {rel!r} does not exist in the repository", where, hub.name))
+                continue
+            rendered = self._render_path(rel)
+            files |= rendered.files
+            for message, location in rendered.problems:
+                problems.append(RenderProblem(message, location or via, hub.name))
+            batch = _substituted(rendered.objects, apply) if apply != NO_APPLY else rendered.objects
+            objects.extend(batch)
+            for next_rel, next_apply, location in reversed(list(self._follow(batch, objects))):
+                stack.append((next_rel, next_apply, (*chain, rel), location))
+        return HubRender(HubInventory(hub.name, hub, objects), problems, files)
+
+    def _follow(self, batch: list[K8sObject], so_far: list[K8sObject]) -> Iterable[tuple[str, FluxApply, Location]]:
+        """Paths in this repository that Flux Kustomizations and Argo CD apps in `batch` point to."""
+        for obj in batch:
+            if obj.kind == "Kustomization" and obj.group == "kustomize.toolkit.fluxcd.io":
+                path = obj.get("spec", "path")
+                if isinstance(path, str) and _same_repo_source(obj):
+                    target_ns = obj.get("spec", "targetNamespace")
+                    apply = FluxApply(_flux_substitutions(obj, so_far), target_ns if isinstance(target_ns, str) else None)
+                    yield path, apply, obj.locate("spec", "path")
+            elif obj.kind == "Application" and obj.group == "argoproj.io":
+                yield from _argo_sources(obj, ("spec",))
+            elif obj.kind == "ApplicationSet" and obj.group == "argoproj.io":
+                yield from self._appset_paths(obj)
+
+    def _appset_paths(self, obj: K8sObject) -> Iterable[tuple[str, FluxApply, Location]]:
+        template_paths = list(_argo_sources(obj, ("spec", "template", "spec")))
+        literal = [p for p in template_paths if "{{" not in p[0]]
+        yield from literal
+        if len(literal) == len(template_paths):
+            return
+        for gindex, gen in enumerate(obj.get("spec", "generators", default=[]) or []):
+            dirs = (gen or {}).get("git", {}).get("directories") if isinstance(gen, dict) else None
+            for dindex, entry in enumerate(dirs or []):
+                if not isinstance(entry, dict) or entry.get("exclude") or not isinstance(entry.get("path"), str):
+                    continue
+                location = obj.locate("spec", "generators", gindex, "git", "directories", dindex, "path")
+                for match in sorted(self.root.glob(entry["path"]))[: MAX_PATHS_PER_HUB + 1]:
+                    if match.is_dir() and _inside(match.resolve(), self.root):
+                        yield match.relative_to(self.root).as_posix(), NO_APPLY, location
+
+    # -- per path (cached across hubs) -------------------------------------------------------
+    def _render_path(self, rel: str) -> Rendered:
+        with self._lock:
+            future = self._cache.get(rel)
+            if future is None:
+                future = self._pool.submit(self._render_uncached, rel)
+                self._cache[rel] = future
+        return future.result()
+
+    def _render_uncached(self, rel: str) -> Rendered:
+        directory = self.root / rel if rel != "." else self.root
+        if kustomize.kustomization_file(directory) is not None:
+            return self._build(directory)
+        return self._plain_directory(directory)
+
+    def _build(self, directory: Path) -> Rendered:
+        out = Rendered()
+        graph = kustomize.walk(directory, self.root)
+        out.files |= graph.files
+        kfile = kustomize.kustomization_file(directory)
+        krel = kfile.relative_to(self.root).as_posix() if kfile else None
+        if graph.refused or graph.missing:
+            # Refused references are never handed to kustomize; missing files get a precise line.
+            out.problems.extend(graph.refused + graph.missing)
+            return out
+        result = kustomize.build(directory)
+        if result.error is not None:
+            out.problems.append((result.error, Location(krel, None, None) if krel else None))
+            return out
+        try:
+            docs = [d for d in yaml.load_all(result.output, Loader=_FastLoader) if isinstance(d, dict)]
+        except yaml.YAMLError as exc:
+            out.problems.append((f"kustomize output does not parse: {exc}", Location(krel, None, None)))
+            return out
+        for data in docs:
+            out.objects.append(self._with_origin(data, result.wrapper, graph.patches))
+        return out
+
+    def _with_origin(self, data: dict, wrapper: Path | None, patches: list[Document]) -> K8sObject:
+        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+        origin_text = annotations.pop(kustomize.ORIGIN_ANNOTATION, None)
+        if not annotations and "annotations" in meta:
+            del meta["annotations"]
+        origin = _parse_origin(origin_text)
+        kind, name = data.get("kind"), meta.get("name")
+        overrides = tuple(p for p in patches if p.data.get("kind") == kind and (p.data.get("metadata") or {}).get("name") == name)
+        if "path" in origin and wrapper is not None:
+            rel = self._repo_relative(wrapper, origin["path"])
+            doc = self._source_document(rel, data) if rel else None
+            source = Location(rel or origin["path"], doc.line if doc else None, 1 if doc else None)
+            return K8sObject(data, source, doc, overrides)
+        configured_in = origin.get("configuredIn")
+        if configured_in and wrapper is not None:
+            rel = self._repo_relative(wrapper, configured_in)
+            line = self._generator_line(rel, name) if rel else None
+            return K8sObject(data, Location(rel or configured_in, line, 1 if line else None), None, (), generated=True)
+        return K8sObject(data, Location("", None, None), None, overrides)
+
+    def _repo_relative(self, wrapper: Path, origin_path: str) -> str | None:
+        full = Path(os.path.normpath(wrapper / origin_path))
+        try:
+            return full.relative_to(self.root).as_posix()
+        except ValueError:
+            # The repository root itself may be reached through a symlinked temp dir.
+            real = Path(os.path.realpath(full))
+            try:
+                return real.relative_to(self.root).as_posix()
+            except ValueError:
+                return None
+
+    def _source_document(self, rel: str, data: dict) -> Document | None:
+        src = self.files.get(rel)
+        if src is None or not src.documents:
+            return None
+        return match_document(src.documents, data)
+
+    def _generator_line(self, rel: str, generated_name: Any) -> int | None:
+        src = self.files.get(rel)
+        if src is None or not src.documents:
+            return None
+        doc = src.documents[0]
+        for key in ("configMapGenerator", "secretGenerator"):
+            for index, gen in enumerate(doc.data.get(key) or [] if isinstance(doc.data, dict) else []):
+                if isinstance(gen, dict) and isinstance(generated_name, str) and generated_name.startswith(str(gen.get("name", ""))):
+                    return doc.position(key, index, "name")[0]
+        return doc.line
+
+    def _plain_directory(self, directory: Path) -> Rendered:
+        """As Flux's kustomize-controller builds a path without kustomization.yaml: every manifest in
+        it, recursively; a sub-folder with its own kustomization.yaml is built as such."""
+        out = Rendered()
+        for dirpath, dirnames, filenames in os.walk(directory, followlinks=False):
+            here = Path(dirpath)
+            dirnames.sort()
+            for sub in list(dirnames):
+                subdir = here / sub
+                if sub.startswith(".") or subdir.is_symlink():
+                    dirnames.remove(sub)
+                elif kustomize.kustomization_file(subdir) is not None:
+                    dirnames.remove(sub)
+                    built = self._render_path(subdir.relative_to(self.root).as_posix())
+                    out.objects.extend(built.objects)
+                    out.problems.extend(built.problems)
+                    out.files |= built.files
+            for name in sorted(filenames):
+                if not name.lower().endswith((".yaml", ".yml", ".json")):
+                    continue
+                rel = (here / name).relative_to(self.root).as_posix()
+                src = self.files.get(rel)
+                if src is None:
+                    continue
+                out.files.add(rel)
+                for doc in src.documents:
+                    if isinstance(doc.data, dict) and doc.data.get("kind") and doc.data.get("apiVersion"):
+                        out.objects.append(K8sObject(_copy(doc.data), Location(rel, doc.line, 1), doc))
+        return out
+
+
+def match_document(documents: list[Document], data: dict) -> Document | None:
+    """The source document a rendered object came from: same kind and name, else same kind, else the only one."""
+    kind = data.get("kind")
+    name = (data.get("metadata") or {}).get("name")
+    same_kind = [d for d in documents if isinstance(d.data, dict) and d.data.get("kind") == kind]
+    for doc in same_kind:
+        if (doc.data.get("metadata") or {}).get("name") == name:
+            return doc
+    if len(same_kind) == 1:
+        return same_kind[0]
+    return documents[0] if len(documents) == 1 else (same_kind[0] if same_kind else None)
+
+
+def _parse_origin(text: Any) -> dict[str, str]:
+    if not isinstance(text, str):
+        return {}
+    origin = {}
+    for line in text.splitlines():
+        if ":" in line and not line.startswith(" "):
+            key, value = line.split(":", 1)
+            origin[key.strip()] = value.strip()
+    return origin
+
+
+def _normalise(rel: str) -> str:
+    rel = rel.strip()
+    norm = os.path.normpath(rel.lstrip("/")) if rel not in ("", ".", "./") else "."
+    return norm.replace(os.sep, "/")
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _same_repo_source(obj: K8sObject) -> bool:
+    source = obj.get("spec", "sourceRef", default={}) or {}
+    return not isinstance(source, dict) or source.get("kind", "GitRepository") == "GitRepository"
+
+
+def _argo_sources(obj: K8sObject, spec_path: tuple) -> Iterable[tuple[str, FluxApply, Location]]:
+    spec = obj.get(*spec_path, default={}) or {}
+    if not isinstance(spec, dict):
+        return
+    sources = []
+    if isinstance(spec.get("source"), dict):
+        sources.append((spec["source"], (*spec_path, "source")))
+    for index, src in enumerate(spec.get("sources") or []):
+        if isinstance(src, dict):
+            sources.append((src, (*spec_path, "sources", index)))
+    for src, path in sources:
+        if isinstance(src.get("path"), str) and not src.get("chart"):
+            yield src["path"], NO_APPLY, obj.locate(*path, "path")
+
+
+def _flux_substitutions(obj: K8sObject, so_far: list[K8sObject]) -> dict[str, str] | None:
+    post = obj.get("spec", "postBuild")
+    if not isinstance(post, dict):
+        return None
+    values: dict[str, str] = {}
+    namespace = obj.namespace
+    for ref in post.get("substituteFrom") or []:
+        if not isinstance(ref, dict):
+            continue
+        for candidate in so_far:
+            if candidate.kind == ref.get("kind", "ConfigMap") and candidate.name == ref.get("name") and candidate.namespace in (namespace, None):
+                data = candidate.get("data") or {}
+                if isinstance(data, dict):
+                    values.update({str(k): str(v) for k, v in data.items()})
+    substitute = post.get("substitute")
+    if isinstance(substitute, dict):
+        values.update({str(k): str(v) for k, v in substitute.items()})
+    return values
+
+
+_VAR = re.compile(r"(\$)?\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[=-])([^}]*))?\}")
+
+
+def substitute_text(text: str, values: dict[str, str]) -> str:
+    """Flux's envsubst: `${var}`, `${var:=default}`, `${var:-default}`; `$${var}` is a literal."""
+
+    def replace(match: re.Match) -> str:
+        if match.group(1):
+            return match.group(0)[1:]
+        name, default = match.group(2), match.group(4)
+        if name in values:
+            return values[name]
+        return default if default is not None else ""
+
+    return _VAR.sub(replace, text)
+
+
+def _substituted(batch: list[K8sObject], apply: "FluxApply") -> list[K8sObject]:
+    """Objects as a Flux Kustomization applies them: variables substituted in each object's YAML
+    text (so `replicas: ${N}` becomes a number, as in Flux), and targetNamespace set."""
+    out = []
+    for obj in batch:
+        data = obj.data
+        disabled = str(obj.annotations.get(SUBSTITUTE_DISABLED, "")).lower() == "disabled"
+        if apply.values is not None and not disabled:
+            text = yaml.dump(data, Dumper=_FastDumper, sort_keys=False)
+            if "${" in text:
+                loaded = yaml.load(substitute_text(text, apply.values), Loader=_FastLoader)
+                data = loaded if isinstance(loaded, dict) else data
+        if apply.target_namespace and obj.kind not in CLUSTER_SCOPED:
+            data = {**data, "metadata": {**(data.get("metadata") or {}), "namespace": apply.target_namespace}}
+        out.append(obj if data is obj.data else K8sObject(data, obj.source, obj.document, obj.overrides, obj.generated))
+    return out
+
+
+def _copy(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _copy(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_copy(v) for v in node]
+    return node
+
+
