@@ -137,7 +137,7 @@ def apply_suppressions(findings: list[Finding], repo: RepoContext) -> tuple[list
     """Findings not suppressed, how many were, and the findings about suppressions lacking a reason."""
     by_path: dict[str, list[Suppression]] = {}
     for src in repo.files:
-        if src.text and "hubguard" in src.text:
+        if src.text and "hubguard" in src.text.lower():
             by_path[src.path] = comment_suppressions(src.path, src.text)
     by_object: dict[tuple[str | None, str], Suppression] = {}
     for hub in repo.hubs.values():

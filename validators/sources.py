@@ -191,7 +191,9 @@ def parse_yaml(rel: str, text: str) -> tuple[list[Document], ParseError | None]:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part) or "invalid YAML"
         if "duplicate key" in message or type(exc).__name__ == "DuplicateKeyError":
-            message = "duplicate key: " + _first_line(str(exc.problem or message))
+            # ruamel's message quotes both values, which may be secrets: name the key only.
+            key = re.search(r'duplicate key "([^"]*)"', str(exc.problem or ""))
+            message = f"duplicate key {key.group(1)!r}" if key else "duplicate key"
         return docs, ParseError(message, mark.line + 1 if mark else None, mark.column + 1 if mark else None)
     except yamlpos.TooManyNodes as exc:
         return docs, ParseError(str(exc), None, None)

@@ -64,3 +64,12 @@ def run_rule(rule_id: str, repo: RepoContext) -> list[Finding]:
 def where(findings: list[Finding]) -> list[tuple[str, str | None, int | None]]:
     """(rule, path, line) of each finding: what most rule tests assert."""
     return [(f.rule, f.path, f.line) for f in findings]
+
+
+def billion_laughs(levels: int = 9) -> str:
+    """A YAML alias bomb: a few hundred bytes that expand to 9**levels strings."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, levels + 1):
+        prev, cur = chr(96 + i), chr(97 + i)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    return "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from hubguard.engine import Report
+from hubguard.formatters.text import one_line, where_text
 
 
 def render(report: Report, rules: dict) -> str:
@@ -24,10 +25,10 @@ def render(report: Report, rules: dict) -> str:
         for rule_id in rule_ids:
             case = ET.SubElement(suite, "testcase", classname=f"hubguard.{family}", name=rule_id, time="0")
             for f in by_rule.get(rule_id, []):
-                where = f"{f.path or '.'}:{f.line or 0}:{f.column or 0}"
+                where = where_text(f)
                 hub = f" [hub {f.hub}]" if f.hub else ""
-                failure = ET.SubElement(case, "failure", message=f"{where} {f.message}{hub}", type=f.severity.value)
-                failure.text = f"{where} {f.severity.value} {f.rule} {f.message}{hub}" + (f" ({f.object})" if f.object else "")
+                failure = ET.SubElement(case, "failure", message=f"{where} {one_line(f.message)}{hub}", type=f.severity.value)
+                failure.text = f"{where} {f.severity.value} {f.rule} {one_line(f.message)}{hub}" + (f" ({f.object})" if f.object else "")
         total_tests += len(rule_ids)
         total_failures += failures
     suites.set("tests", str(total_tests))

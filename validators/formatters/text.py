@@ -27,10 +27,10 @@ def render(report: Report, rules: dict, colour: bool = False) -> str:
                 lines.append("")
             lines.append(paint(f.path or "(repository)", "bold"))
             current = f.path
-        where = f"{f.path or '.'}:{f.line or 0}:{f.column or 0}"
+        where = where_text(f)
         hub = f" [hub {f.hub}]" if f.hub else ""
         obj = f" ({f.object})" if f.object else ""
-        lines.append(f"  {where} {paint(f.severity.value, f.severity.value)} {f.rule} {f.message}{obj}{hub}")
+        lines.append(f"  {where} {paint(f.severity.value, f.severity.value)} {f.rule} {one_line(f.message)}{obj}{hub}")
     if lines:
         lines.append("")
     for note in report.notes:
@@ -44,3 +44,17 @@ def render(report: Report, rules: dict, colour: bool = False) -> str:
         summary += f", {report.baseline_known} known from the baseline"
     lines.append(summary)
     return "\n".join(lines) + "\n"
+
+
+def where_text(f) -> str:
+    """`path:line:col`, shortened when the line or column is unknown."""
+    where = f.path or "."
+    if f.line:
+        where += f":{f.line}"
+        if f.column:
+            where += f":{f.column}"
+    return where
+
+
+def one_line(message: str) -> str:
+    return " ".join(message.split("\n"))
