@@ -1,11 +1,14 @@
 """Running rules over a repository: each rule on its scope, with its options merged from the policy.
 
-Severity overrides, selection, suppressions and collapsing happen afterwards, in the engine.
+Severity overrides, selection, suppressions and collapsing happen afterwards, in the engine. A rule
+that raises on one subject is contained: the other rules and subjects still run, and the failure
+is reported (the run then exits 3, SPEC's internal error), never a silent pass.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+import traceback
+from typing import Any, Callable, Iterable
 
 from hubguard.errors import ConfigError
 from hubguard.findings import Finding
@@ -34,16 +37,42 @@ def rule_options(rule: Rule, settings: dict) -> dict:
     return options
 
 
-def run_rules(repo: RepoContext, rules: Iterable[Rule]) -> list[Finding]:
+def validate_rule_settings(repo: RepoContext, rules: Iterable[Rule]) -> dict[str, dict]:
+    """Options per rule, checked before anything runs so that a bad policy fails fast (exit 2)."""
+    from hubguard.registry import all_rules
+
+    known = all_rules()
+    for rule_id in repo.policy.rules:
+        if rule_id not in known:
+            raise ConfigError(f"rules: unknown rule {rule_id!r} (see `hubguard rules`)")
+    return {rule.id: rule_options(rule, repo.policy.rules.get(rule.id, {})) for rule in rules}
+
+
+def run_rules(repo: RepoContext, rules: Iterable[Rule], errors: list[str] | None = None) -> list[Finding]:
+    rules = list(rules)
+    options = validate_rule_settings(repo, rules)
     findings: list[Finding] = []
     for rule in rules:
-        ctx = RuleContext(rule, repo, rule_options(rule, repo.policy.rules.get(rule.id, {})))
+        ctx = RuleContext(rule, repo, options[rule.id])
         if rule.scope is Scope.FILE:
             for src in repo.files:
-                findings.extend(rule.check(src, ctx))
+                _contained(rule.check, (src, ctx), findings, errors, f"{rule.id} on {src.path}")
         elif rule.scope is Scope.HUB:
             for hub in repo.hubs.values():
-                findings.extend(rule.check(hub, ctx))
+                _contained(rule.check, (hub, ctx), findings, errors, f"{rule.id} on hub {hub.name}")
         else:
-            findings.extend(rule.check(ctx))
+            _contained(rule.check, (ctx,), findings, errors, rule.id)
     return findings
+
+
+def _contained(check: Callable[..., Iterable[Finding]], args: tuple[Any, ...], into: list[Finding],
+               errors: list[str] | None, what: str) -> None:
+    if errors is None:  # tests and library callers see the real exception
+        into.extend(check(*args))
+        return
+    produced: list[Finding] = []
+    try:
+        produced.extend(check(*args))
+    except Exception as exc:  # a bug in one rule must not hide the other findings
+        errors.append(f"internal error in {what}: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+    into.extend(produced)

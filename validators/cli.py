@@ -41,7 +41,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--ignore", multiple=True, metavar="ID", help="Skip rules with this id or prefix.")
 @click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings not recorded in this baseline.")
 @click.option("--write-baseline", "write_baseline", type=click.Path(path_type=Path), help="Record today's findings as the baseline.")
-def validate(path: Path, staged: bool, changed_since: str | None, hubs: tuple[str, ...], policy: Path | None,
+@click.pass_context
+def validate(ctx: click.Context, path: Path, staged: bool, changed_since: str | None, hubs: tuple[str, ...], policy: Path | None,
              output_format: str | None, output: Path | None, fail_on: str, jobs: int | None,
              select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None, write_baseline: Path | None) -> None:
     """Check what each hub will receive: secrets, HA minimums, PII egress and schemas."""
@@ -55,7 +56,8 @@ def validate(path: Path, staged: bool, changed_since: str | None, hubs: tuple[st
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     code = run_validate(path, staged=staged, changed_since=changed_since, hubs=hubs, policy=policy,
                         output_format=output_format, output=output, fail_on=fail_on, jobs=jobs,
-                        select=select, ignore=ignore, baseline=baseline, write_baseline=write_baseline)
+                        select=select, ignore=ignore, baseline=baseline, write_baseline=write_baseline,
+                        debug=ctx.obj["debug"])
     sys.exit(code)
 
 

@@ -42,6 +42,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     hub_files: dict[str, set[str]] = field(default_factory=dict)
     baseline_known: int = 0
+    internal_errors: list[str] = field(default_factory=list)  # rule crashes: exit 3 after the report
 
     @property
     def errors(self) -> int:
@@ -103,13 +104,14 @@ def validate(options: ValidateOptions) -> Report:
         repo.hubs[name] = result.inventory
         repo.render_problems.extend(result.problems)
     rules = select_rules(policy, options.select, options.ignore)
+    internal_errors: list[str] = []
     if options.only_files is not None:
         repo_for_files = replace(repo, files=[f for f in files if f.path in options.only_files])
         file_rules = [r for r in rules if r.scope.value == "file"]
         other_rules = [r for r in rules if r.scope.value != "file"]
-        raw = run_rules(repo_for_files, file_rules) + run_rules(repo, other_rules)
+        raw = run_rules(repo_for_files, file_rules, internal_errors) + run_rules(repo, other_rules, internal_errors)
     else:
-        raw = run_rules(repo, rules)
+        raw = run_rules(repo, rules, internal_errors)
     raw = [_with_policy_severity(f, policy) for f in raw]
     kept, suppressed, extra = apply_suppressions(raw, repo)
     if MISSING_REASON in {r.id for r in rules}:
@@ -123,6 +125,7 @@ def validate(options: ValidateOptions) -> Report:
         suppressed=suppressed,
         notes=notes,
         hub_files={name: r.files for name, r in renders.items()},
+        internal_errors=internal_errors,
     )
 
 

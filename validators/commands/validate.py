@@ -16,7 +16,7 @@ from hubguard.findings import Severity
 def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: tuple[str, ...], policy: Path | None,
                  output_format: str, output: Path | None, fail_on: str, jobs: int | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
-                 write_baseline: Path | None) -> int:
+                 write_baseline: Path | None, debug: bool = False) -> int:
     from hubguard.formatters import FORMATTERS
     from hubguard.registry import all_rules
 
@@ -65,6 +65,11 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
             raise HubguardError(f"{output}: cannot write the report ({exc.strerror})") from None
     else:
         click.echo(text, nl=False)
+    if report.internal_errors:
+        for error in report.internal_errors:
+            click.echo("hubguard: " + (error if debug else error.split("\n", 1)[0]), err=True)
+        click.echo("hubguard: some checks did not complete (rerun with --debug for details); please report this", err=True)
+        return 3
     threshold = Severity(fail_on).rank
     return 1 if any(f.severity.rank >= threshold for f in report.findings) else 0
 
