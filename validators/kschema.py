@@ -163,8 +163,12 @@ def bundled_crd_validator(key: CrdKey, strict: bool, version: tuple[int, int]):
 
 
 def crd_validator(schema: dict, strict: bool, version: tuple[int, int]):
-    """A validator for an adapted CRD schema whose `metadata` is checked as Kubernetes ObjectMeta."""
+    """A validator for an adapted CRD schema whose `metadata` is checked as Kubernetes ObjectMeta.
+    The API server adds `apiVersion`, `kind` and `metadata` to every CRD schema; hand-written
+    openAPIV3Schemas often leave them out."""
     properties = dict(schema.get("properties") or {})
+    properties.setdefault("apiVersion", {"type": "string"})
+    properties.setdefault("kind", {"type": "string"})
     properties["metadata"] = {"$ref": OBJECT_META_REF}
     return VALIDATOR_CLASS({**schema, "properties": properties}, registry=core_registry(version, strict))
 
