@@ -1,0 +1,126 @@
+"""pii/public-endpoint: PII workloads are not configured to talk to public cloud hosts."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from hubguard.findings import Finding, Severity
+from hubguard.model import HubInventory, K8sObject
+from hubguard.registry import Rule, RuleContext, Scope
+from hubguard.rules.pii.classification import host_classifier, namespace_of, namespace_reason, pii_workloads
+from hubguard.rules.pii.consumed import consumed_values
+from hubguard.rules.pii.hosts import PUBLIC_CLOUD_SUFFIXES, HostClassifier, hosts_in
+from hubguard.rules.pii.locate import Spot, line_containing, locate_in_text
+
+
+def _external_name_target(hub: HubInventory, host: str) -> tuple[K8sObject, str] | None:
+    """The ExternalName Service an in-cluster name (`svc.ns`, `svc.ns.svc[.cluster.local]`) resolves to."""
+    labels = host.split(".")
+    if len(labels) < 2:
+        return None
+    tail = ".".join(labels[2:])
+    if tail not in ("", "svc", "svc.cluster.local"):
+        return None
+    service = hub.find("Service", labels[1], labels[0])
+    if service is None or service.get("spec", "type") != "ExternalName":
+        return None
+    target = service.get("spec", "externalName")
+    return (service, str(target)) if isinstance(target, str) and target else None
+
+
+def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
+    suffixes = tuple(ctx.options["public_suffixes"]) + tuple(ctx.options["extra_public_suffixes"])
+    classifier: HostClassifier = host_classifier(hub, ctx.policy)
+    seen: set[tuple[str, tuple, str]] = set()
+    for workload in pii_workloads(hub, ctx.policy.pii):
+        for cv in consumed_values(hub, workload):
+            for host in dict.fromkeys(hosts_in(cv.value or "")):
+                problem = None
+                if classifier.is_public_cloud(host, suffixes):
+                    problem = f"{host} is a public cloud host"
+                else:
+                    resolved = _external_name_target(hub, host)
+                    if resolved and classifier.is_public_cloud(resolved[1], suffixes):
+                        problem = f"{host} is ExternalName Service {resolved[0].ref} pointing at {resolved[1]}"
+                if problem is None or (cv.obj.ref, cv.path, host) in seen:
+                    continue
+                seen.add((cv.obj.ref, cv.path, host))
+                via = "" if cv.via in ("env", "args") else f" (via {cv.via})"
+                yield ctx.finding(
+                    f"{workload.ref} handles personal data but its configuration {cv.name} points off the "
+                    f"premises: {problem}{via}",
+                    locate_in_text(ctx, cv.obj, Spot(cv.path, cv.value, line_containing(cv.value, host))),
+                    hub=hub.name,
+                    obj=cv.obj,
+                    key=f"{cv.obj.ref}:{cv.name}:{host}",
+                )
+    for service in hub.of_kind("Service"):
+        target = service.get("spec", "externalName")
+        if service.get("spec", "type") != "ExternalName" or not isinstance(target, str):
+            continue
+        reason = namespace_reason(hub, namespace_of(service), ctx.policy.pii)
+        if reason and classifier.is_public_cloud(target, suffixes):
+            yield ctx.finding(
+                f"ExternalName Service {service.name} in a PII namespace ({reason}) points at public cloud host {target}",
+                service.locate("spec", "externalName"),
+                hub=hub.name,
+                obj=service,
+                key=f"{service.ref}:externalName",
+            )
+
+
+RULE = Rule(
+    id="pii/public-endpoint",
+    severity=Severity.ERROR,
+    scope=Scope.HUB,
+    summary="A workload that handles personal data is configured to reach a public cloud host.",
+    doc="""Looks for hosts in the values a PII workload consumes — env values, ConfigMap and Secret keys
+it reads through `valueFrom`/`envFrom`, ConfigMaps mounted as files, container args — whose domain
+is a public cloud service (`azure.com`, `windows.net`, `azurewebsites.net`, `cloudapp.net`,
+`amazonaws.com`, `googleapis.com`, and more; see the `public_suffixes` option), including in-cluster
+names that resolve to an `ExternalName` Service pointing at one. `ExternalName` Services in PII
+namespaces that point at a public cloud host are findings too. On-prem hosts never are: in-cluster
+names, `pii.onprem_domains`, and Azure Stack Hub's own endpoints (`*.local.azurestack.external`),
+so a storage account on the Azure Stack Hub stamp is fine where one in public Azure is not.
+
+FAIL:
+
+    env:
+    - name: MONGODB_URI
+      value: mongodb://ratings.mongo.cosmos.azure.com:10255/?ssl=true
+
+PASS:
+
+    env:
+    - name: MONGODB_URI
+      value: mongodb://mongodb-0.mongodb.ratings.svc.cluster.local:27017/ratings
+""",
+    remediation="""Point the workload at an on-prem service (in the cluster, on the Azure Stack Hub stamp —
+`*.local.azurestack.external` — or a host under a domain listed in `pii.onprem_domains` of
+.hubguard.yaml), or move the feature that needs the cloud service into a workload that does not
+handle personal data.
+
+    env:
+    - name: STORAGE_URL
+      value: https://ratingsdata.blob.local.azurestack.external/exports
+
+Add domains with `rules: {pii/public-endpoint: {extra_public_suffixes: [example-saas.com]}}`. To
+accept a finding, put `# hubguard: ignore[pii/public-endpoint] reason` on or above the line, or
+annotate the object `hubguard.io/ignore: "pii/public-endpoint"` with `hubguard.io/ignore-reason`
+(a reason is required).""",
+    check=check,
+    options={
+        "public_suffixes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": list(PUBLIC_CLOUD_SUFFIXES),
+            "description": "Domains of public cloud services (a host matches itself and its subdomains).",
+        },
+        "extra_public_suffixes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": "More public domains, added to `public_suffixes`.",
+        },
+    },
+)
