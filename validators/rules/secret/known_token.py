@@ -1,0 +1,171 @@
+"""secret/known-token and secret/credential-in-uri: credentials recognised by their format, anywhere."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterator
+
+from hubguard.findings import Finding, Severity
+from hubguard.registry import Rule, RuleContext, Scope
+from hubguard.rules.secret import common, objects, rendered, scan, tokens
+from hubguard.rules.secret.scan import Hit
+from hubguard.sources import SourceFile
+
+TOKEN_MESSAGE = "{kind} ({value}) in {where}; revoke it and load it from a Secret or Key Vault"
+URI_MESSAGE = "URI embeds a password for {where} ({value}); put the password in a Secret and build the URI at runtime"
+
+
+@lru_cache(maxsize=32)
+def _extra(patterns: tuple[tuple[str, str, str], ...]) -> tuple[tokens.Detector, ...]:
+    return tokens.custom_detectors([{"name": n, "regex": r, "kind": k} for n, r, k in patterns])
+
+
+def _detectors(ctx: RuleContext) -> tuple[tokens.Detector, ...]:
+    specs = ctx.options.get("patterns") or []
+    return _extra(tuple((s["name"], s["regex"], s.get("kind", "")) for s in specs))
+
+
+def _decoded_secret_hits(doc_data: dict, locate, ref: str, scan_value) -> Iterator[Hit]:
+    """Base64 `data` of Secrets is opaque to text scanning: decode it and scan the plain text."""
+    for path, key, text in scan.secret_values(doc_data):
+        if path[0] == "data":
+            yield from scan_value(text, locate(path), f"{ref} data.{key}", f"{ref}:data.{key}", path)
+
+
+def _with_where(hits: Iterator[Hit], default: str) -> Iterator[Hit]:
+    for hit in hits:
+        yield hit if hit.where else Hit(hit.line, hit.column, hit.value, hit.kind, default, hit.ident, hit.path, hit.detail)
+
+
+def check_tokens(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
+    if not common.scannable(src):
+        return
+    extra = _detectors(ctx)
+    hits = list(_with_where(scan.token_hits_in_text(src.path, src.text or "", extra), "text"))
+    for doc in src.documents:
+        if objects.is_secret(doc.data):
+            scan_value = lambda text, at, where, ident, path: scan.token_hits_in_value(text, at, where, ident, path, extra)  # noqa: E731
+            hits.extend(_decoded_secret_hits(doc.data, common.locator(doc), scan.object_ref(doc.data), scan_value))
+    yield from common.findings(ctx, src.path, _unique(hits), TOKEN_MESSAGE)
+    for hub, obj, hit in rendered.uncovered(src, ctx.repo, lambda obj: _object_token_hits(obj, extra)):
+        yield from common.findings(ctx, rendered.object_path(obj, hit.path), [hit], TOKEN_MESSAGE, obj=obj, hub=hub)
+
+
+def _object_token_hits(obj, extra) -> Iterator[Hit]:
+    locate = rendered.object_locator(obj)
+    for path, value in scan.leaves(obj.data):
+        if isinstance(value, str):
+            yield from scan.token_hits_in_value(value, locate(path), scan.dotted(path), f"{obj.ref}:{scan.dotted(path)}", path, extra)
+    if objects.is_secret(obj.data):
+        for path, key, text in scan.secret_values(obj.data):
+            if path[0] == "data":
+                yield from scan.token_hits_in_value(text, locate(path), f"data.{key}", f"{obj.ref}:data.{key}", path, extra)
+
+
+def _uri_value_hits(text: str, at: tuple[int, int], where: str, ident: str, path: tuple) -> Iterator[Hit]:
+    for _, scheme, user, password in scan.uri_hits_in_value(text):
+        yield Hit(at[0], at[1], password, f"{scheme} URI password", f"user '{user}' ({where})", f"{ident}:{scheme}:{user}", path)
+
+
+def check_uris(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
+    if not common.scannable(src):
+        return
+    hits = list(scan.uri_hits_in_text(src.path, src.text or ""))
+    for doc in src.documents:
+        if objects.is_secret(doc.data):
+            hits.extend(_decoded_secret_hits(doc.data, common.locator(doc), scan.object_ref(doc.data), _uri_value_hits))
+    yield from common.findings(ctx, src.path, _unique(hits), URI_MESSAGE)
+    for hub, obj, hit in rendered.uncovered(src, ctx.repo, _object_uri_hits):
+        yield from common.findings(ctx, rendered.object_path(obj, hit.path), [hit], URI_MESSAGE, obj=obj, hub=hub)
+
+
+def _object_uri_hits(obj) -> Iterator[Hit]:
+    locate = rendered.object_locator(obj)
+    for path, value in scan.leaves(obj.data):
+        if isinstance(value, str) and "://" in value:
+            yield from _uri_value_hits(value, locate(path), scan.dotted(path), f"{obj.ref}:{scan.dotted(path)}", path)
+
+
+def _unique(hits: list[Hit]) -> list[Hit]:
+    seen: set[tuple] = set()
+    out = []
+    for hit in hits:
+        if (hit.line, hit.column, hit.value) not in seen:
+            seen.add((hit.line, hit.column, hit.value))
+            out.append(hit)
+    return out
+
+
+KNOWN_TOKEN = Rule(
+    id="secret/known-token",
+    severity=Severity.ERROR,
+    scope=Scope.FILE,
+    summary="A credential in a recognised format (Azure, AWS, GitHub, GitLab, Slack, JWT, age, Vault, PEM, ...).",
+    doc="""Tokens with a recognisable format are live credentials wherever they appear: YAML values,
+comments, scripts, Markdown, key files. Every text file is scanned (binary files are skipped), and
+the base64 `data` of Secrets is decoded and scanned too. Detectors: Azure storage account keys and
+connection strings, Azure shared access keys, SAS signatures (`sig=`), Azure AD client secrets
+(`xxx8Q~...`), PEM and OpenSSH private keys, AWS access key IDs and secret keys, GitHub classic,
+fine-grained, OAuth, user and app tokens, GitLab tokens, Slack tokens and webhooks, JWTs (header
+must decode to JSON), age secret keys (bech32 checksum verified), docker config `auths` entries
+whose `auth` decodes to `user:password`, HashiCorp Vault tokens, npm tokens.
+
+Not findings: public keys and certificates, `age1...` recipients, image digests, git SHAs, UUIDs,
+AWS's documented example keys, placeholders made of one repeated character (`ghp_XXXX...`).
+
+FAIL:
+
+    # deploy.sh
+    export GITHUB_TOKEN=ghp_<36 letters and digits>
+
+PASS:
+
+    export GITHUB_TOKEN="$(az keyvault secret show --vault-name kv --name gh-token --query value -o tsv)"
+""",
+    remediation="Revoke the token at its issuer first (it is compromised once pushed), then load it at "
+    "runtime.\n\n" + common.MOVE_SECRET
+    + "\n\nOption `patterns` adds detectors: `[{name: corp-api, regex: 'corp_[a-z0-9]{32}', kind: 'Corp API key'}]` "
+    "(group 1, if present, is the secret).\n\n" + common.ALLOW_HELP.format(id="secret/known-token"),
+    check=check_tokens,
+    options={
+        "patterns": {
+            "type": "array",
+            "default": [],
+            "description": "Extra token detectors.",
+            "items": {"type": "object", "required": ["name", "regex"], "additionalProperties": False,
+                      "properties": {"name": {"type": "string", "minLength": 1}, "regex": {"type": "string", "minLength": 1},
+                                     "kind": {"type": "string"}}},
+        },
+        **common.ALLOW_OPTION,
+    },
+)
+
+CREDENTIAL_IN_URI = Rule(
+    id="secret/credential-in-uri",
+    severity=Severity.ERROR,
+    scope=Scope.FILE,
+    summary="A URI with an embedded password (mongodb://user:pass@host, https://user:pass@host).",
+    doc="""Connection strings with the password inside (`mongodb://ratings:pass@mongodb:27017`,
+`amqp://`, `postgres://`, `https://user:token@git.example`) leak the password with the URI. Every
+text file is scanned, and the decoded `data` of Secrets. Placeholders in the password position
+(`${MONGO_PASSWORD}`, `$(PASS)`, `{{ .Values.password }}`, `<password>`, `****`, `password`) are
+not findings.
+
+FAIL:
+
+    - name: MONGODB_URI
+      value: mongodb://ratings:hunter2-but-longer@mongodb.ratings.svc:27017/ratings
+
+PASS:
+
+    - name: MONGODB_PASSWORD
+      valueFrom: {secretKeyRef: {name: mongodb-credentials, key: password}}
+    - name: MONGODB_URI
+      value: mongodb://ratings:$(MONGODB_PASSWORD)@mongodb.ratings.svc:27017/ratings
+""",
+    remediation="Keep the password in a Secret and compose the URI at runtime (Kubernetes expands "
+    "`$(VAR)` in env values from earlier env entries), or keep the whole URI in a Secret.\n\n"
+    + common.MOVE_SECRET + "\n\n" + common.ALLOW_HELP.format(id="secret/credential-in-uri"),
+    check=check_uris,
+    options=dict(common.ALLOW_OPTION),
+)

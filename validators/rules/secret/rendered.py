@@ -1,0 +1,107 @@
+"""Rendered objects whose values the file scan cannot see.
+
+The secret rules run per file (so `--staged` and `--changed-since` check only what changed), and
+most of what a hub receives is already in some file verbatim. Two things are not: values put in by
+Flux `postBuild.substitute` where the file has `${VAR}`, and objects made by kustomize generators
+(`configMapGenerator`/`secretGenerator` from `envs:`/`files:`). Each rendered object is anchored to
+the file it came from (its source document, or the kustomization that generated it); when that file
+is checked, the object's values are scanned too, and a hit is reported only if its value is not
+written in that file (or in a patch or generator input that targets it) — those are reported by the
+file scan already, at their own line.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import weakref
+from typing import Any, Callable, Iterator
+
+from hubguard.model import K8sObject, RepoContext
+from hubguard.rules.secret.scan import Hit, b64decode
+from hubguard.sources import SourceFile
+
+_INDEX: dict[int, tuple[weakref.ref, dict[str, list[tuple[str, K8sObject]]]]] = {}
+
+
+def _anchor(obj: K8sObject) -> str | None:
+    if obj.generated:
+        return obj.source.path or None
+    return obj.document.path if obj.document is not None else None
+
+
+def anchored(repo: RepoContext) -> dict[str, list[tuple[str, K8sObject]]]:
+    """path -> [(hub, object)] for every rendered object, built once per repository."""
+    entry = _INDEX.get(id(repo))
+    if entry is not None and entry[0]() is repo:
+        return entry[1]
+    index: dict[str, list[tuple[str, K8sObject]]] = {}
+    for hub_name, hub in sorted(repo.hubs.items()):
+        for obj in hub.objects:
+            path = _anchor(obj)
+            if path:
+                index.setdefault(path, []).append((hub_name, obj))
+    for key in [k for k, (ref, _) in _INDEX.items() if ref() is None]:
+        del _INDEX[key]
+    _INDEX[id(repo)] = (weakref.ref(repo), index)
+    return index
+
+
+def _generator_inputs(src: SourceFile, files: Callable[[str], SourceFile | None]) -> list[str]:
+    """Texts of the files a kustomization's generators read (`files:`, `envs:`, `env:`)."""
+    texts = []
+    folder = posixpath.dirname(src.path)
+    for doc in src.documents:
+        if not isinstance(doc.data, dict):
+            continue
+        for kind in ("configMapGenerator", "secretGenerator"):
+            for gen in doc.data.get(kind) or []:
+                if not isinstance(gen, dict):
+                    continue
+                refs = [*(gen.get("files") or []), *(gen.get("envs") or []), *([gen["env"]] if gen.get("env") else [])]
+                for ref in refs:
+                    rel = posixpath.normpath(posixpath.join(folder, str(ref).split("=", 1)[-1]))
+                    found = files(rel)
+                    if found is not None and found.text:
+                        texts.append(found.text)
+    return texts
+
+
+def _written(value: str, texts: list[str]) -> bool:
+    return any(value in text for text in texts)
+
+
+def uncovered(
+    src: SourceFile, repo: RepoContext, scan: Callable[[K8sObject], Iterator[Hit]]
+) -> Iterator[tuple[str, K8sObject, Hit]]:
+    """(hub, object, hit) for hits in rendered objects anchored at `src` whose value `src` does not hold."""
+    objects = anchored(repo).get(src.path)
+    if not objects:
+        return
+    texts = [src.text or ""]
+    if any(obj.generated for _, obj in objects):
+        texts += _generator_inputs(src, repo.file)
+    for hub_name, obj in objects:
+        own = texts + [(repo.file(d.path).text or "") for d in obj.overrides if repo.file(d.path) is not None]
+        for hit in scan(obj):
+            raw = obj.get(*hit.path) if hit.path else None
+            if _written(hit.value, own) or (isinstance(raw, str) and _written(raw, own)):
+                continue
+            decoded = b64decode(raw) if hit.path[:1] == ("data",) else None
+            if decoded is not None and _written(decoded, own):
+                continue
+            yield hub_name, obj, hit
+
+
+def object_locator(obj: K8sObject) -> Callable[[tuple], tuple[int, int]]:
+    def locate(path: tuple) -> tuple[int, int]:
+        where = obj.locate(*path)
+        return where.line or obj.source.line or 1, where.column or 1
+
+    return locate
+
+
+def object_path(obj: K8sObject, path: tuple) -> str:
+    return obj.locate(*path).path or obj.source.path
+
+
+__all__: list[Any] = ["anchored", "uncovered", "object_locator", "object_path"]

@@ -1,0 +1,226 @@
+"""Finding candidate secrets in a source file or a rendered object, as `Hit`s the rules turn into findings.
+
+Three views of a file are combined: its raw text (known tokens and credential URIs anywhere,
+comments included, with exact line and column), its YAML/JSON structure (key names, env
+`name`/`value` pairs, generator literals, base64 `data` of Secrets decoded) and, for files that are
+not YAML or JSON, `key = value` assignments line by line.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from hubguard.rules.secret import keys, tokens
+
+Locator = Callable[[tuple], tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Hit:
+    line: int
+    column: int
+    value: str  # the secret itself: only for redaction and comparisons, never printed
+    kind: str  # what it is, for the message ("GitHub token", "password")
+    where: str  # which key holds it, for the message ("env DB_PASSWORD", "data.password")
+    ident: str  # stable identity for baselines, without the secret
+    path: tuple = ()  # structural path of the value in its document or object, when known
+    detail: str = ""
+
+
+class Lines:
+    """Offset -> (line, column), 1-based."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def at(self, offset: int) -> tuple[int, int]:
+        index = bisect.bisect_right(self.starts, offset) - 1
+        return index + 1, offset - self.starts[index] + 1
+
+
+_KEY_BEFORE = re.compile(r"([A-Za-z_][\w.\-]*)[\"']?\s*(?::|=|:=)\s*[\"']?\s*$")
+
+
+def key_before(text: str, offset: int) -> str:
+    """The key name written before `offset` on its line (`GITHUB_TOKEN=` -> `GITHUB_TOKEN`), or ''."""
+    start = text.rfind("\n", 0, offset) + 1
+    match = _KEY_BEFORE.search(text[start:offset])
+    return match.group(1) if match else ""
+
+
+# --- known tokens ----------------------------------------------------------------------------------
+
+def token_hits_in_text(path: str, text: str, extra: tuple = ()) -> Iterator[Hit]:
+    lines = Lines(text)
+    for hit in tokens.find_tokens(text, extra):
+        line, column = lines.at(hit.start)
+        key = key_before(text, hit.start)
+        yield Hit(line, column, hit.value, hit.detector.kind, key, f"{path}:{hit.detector.name}:{key or line}",
+                  detail=hit.detector.name)
+
+
+def token_hits_in_value(value: str, at: tuple[int, int], where: str, ident: str, path: tuple, extra: tuple = ()) -> Iterator[Hit]:
+    for hit in tokens.find_tokens(value, extra):
+        yield Hit(at[0], at[1], hit.value, hit.detector.kind, where, f"{ident}:{hit.detector.name}", path, hit.detector.name)
+
+
+# --- credentials in URIs ---------------------------------------------------------------------------
+
+URI = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]{1,30})://(?P<user>[^\s:/?#@\"'<>{}]*):(?P<password>[^\s/?#@\"'<>]+)@(?P<host>[^\s/?#\"'<>:@]+)"
+)
+# Words people write where a password goes in documentation and examples.
+_EXAMPLE_PASSWORDS = frozenset({"password", "pass", "passwd", "pwd", "secret", "xxx", "xxxx", "***", "****", "****"})
+
+
+def uri_hits_in_value(text: str) -> Iterator[tuple[int, str, str, str]]:
+    """(offset of the password, scheme, user, password) of each URI with a literal password."""
+    for match in URI.finditer(text):
+        password = match.group("password")
+        if password.lower() in _EXAMPLE_PASSWORDS or keys.is_placeholder(password) or re.search(r"\$[{(A-Za-z_]", password):
+            continue
+        yield match.start("password"), match.group("scheme").lower(), match.group("user"), password
+
+
+def uri_hits_in_text(path: str, text: str) -> Iterator[Hit]:
+    if "://" not in text:
+        return
+    lines = Lines(text)
+    for offset, scheme, user, password in uri_hits_in_value(text):
+        line, column = lines.at(offset)
+        yield Hit(line, column, password, f"{scheme} URI password", f"user '{user}'", f"{path}:uri:{scheme}:{user}")
+
+
+# --- structure -------------------------------------------------------------------------------------
+
+def leaves(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    if isinstance(node, dict):
+        for key, child in node.items():
+            yield from leaves(child, (*path, key))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from leaves(child, (*path, index))
+    else:
+        yield path, node
+
+
+def dotted(path: tuple) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "[")
+
+
+def b64decode(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode("".join(value.split()), validate=True).decode("utf-8")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def secret_values(data: dict) -> Iterator[tuple[tuple, str, str]]:
+    """(path, key, plain text) of each entry of a Secret's `data` (decoded) and `stringData`."""
+    for field in ("data", "stringData"):
+        entries = data.get(field)
+        if not isinstance(entries, dict):
+            continue
+        for key, value in entries.items():
+            text = b64decode(value) if field == "data" else value if isinstance(value, str) else None
+            if text is not None:
+                yield (field, key), str(key), text
+
+
+def object_ref(data: dict) -> str:
+    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    parts = [str(data.get("kind") or "?"), str(meta.get("namespace") or ""), str(meta.get("name") or "")]
+    return "/".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Options:
+    extra_keys: tuple[str, ...] = ()
+    ignore_keys: tuple[str, ...] = ()
+    min_length: int = 3
+
+
+def literal_hits_in_data(data: Any, locate: Locator, options: Options, prefix: str) -> Iterator[Hit]:
+    """Sensitive keys holding literals anywhere in a YAML/JSON document (or rendered object)."""
+
+    def check(key: str, value: Any, path: tuple, where: str, ident: str) -> Iterator[Hit]:
+        word = keys.sensitive_word(key, options.extra_keys, options.ignore_keys)
+        if word and keys.is_literal_secret(value, options.min_length):
+            line, column = locate(path)
+            yield Hit(line, column, str(value).strip(), word, where, ident, path)
+
+    def walk(node: Any, path: tuple) -> Iterator[Hit]:
+        if isinstance(node, dict):
+            name, value = node.get("name"), node.get("value")
+            if isinstance(name, str) and "value" in node and not isinstance(value, (dict, list)):
+                label = "env" if "env" in path else "parameter"
+                yield from check(name, value, (*path, "value"), f"{label} {name}", f"{label}:{name}")
+            for key, child in node.items():
+                if key == "secretGenerator":
+                    continue  # a generated Secret is secret/plaintext-secret's business
+                if isinstance(child, (dict, list)):
+                    yield from walk(child, (*path, key))
+                elif key not in ("name", "value") or not isinstance(name, str):
+                    yield from check(str(key), child, (*path, key), f"key {dotted((*path, key))}", f"{prefix}:{dotted((*path, key))}")
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                if path and path[-1] in ("literals", "args", "command") and isinstance(child, str):
+                    yield from literal_hits_in_string(child, locate, options, (*path, index), prefix)
+                else:
+                    yield from walk(child, (*path, index))
+
+    yield from walk(data, ())
+
+
+_LITERAL = re.compile(r"^\s*(?:--set(?:-string)?[= ])?-*([A-Za-z_][\w.\-]*)=(.*)$", re.S)
+
+
+def literal_hits_in_string(text: str, locate: Locator, options: Options, path: tuple, prefix: str) -> Iterator[Hit]:
+    """`KEY=value` strings: kustomize generator literals, `--password=...` container args."""
+    match = _LITERAL.match(text)
+    if not match:
+        return
+    key, value = match.group(1), match.group(2)
+    word = keys.sensitive_word(key, options.extra_keys, options.ignore_keys)
+    if word and keys.is_literal_secret(value, options.min_length):
+        line, column = locate(path)
+        yield Hit(line, column, value.strip().strip("\"'"), word, f"literal {key}", f"{prefix}:{key}", path)
+
+
+# `key = "value"`, `KEY=value`, `export KEY=value`, `"key": "value"`, `key: value` (YAML-like text only).
+ASSIGNMENT = re.compile(
+    r"""(?<![\w.\-$/])(?P<q>["']?)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)(?P=q)[ \t]*(?P<op>:=|=|:)(?![=/])[ \t]*"""
+    r"""(?P<val>"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s#;,"'`][^\s#;,`]*)"""
+)
+_SHELL_EXPANSION = re.compile(r"\$[{(A-Za-z_0-9]|`")
+
+
+def literal_hits_in_text(path: str, text: str, options: Options, yamlish: bool) -> Iterator[Hit]:
+    """Assignments in text files. `key: value` counts only in YAML-like text (templates, broken YAML)
+    or when the value is quoted, so that prose ("Password: ask the on-call") stays quiet.
+    Terraform/HCL values count only when quoted: an unquoted one is an expression (`var.db_password`)."""
+    hcl = path.endswith((".tf", ".tfvars", ".hcl"))
+    lines = Lines(text)
+    for match in ASSIGNMENT.finditer(text):
+        raw = match.group("val")
+        quoted = raw[:1] in "\"'"
+        if match.group("op") == ":" and not (yamlish or quoted):
+            continue
+        if hcl and not quoted:
+            continue
+        key = match.group("key")
+        word = keys.sensitive_word(key, options.extra_keys, options.ignore_keys)
+        if not word:
+            continue
+        value = raw[1:-1] if quoted and len(raw) >= 2 else raw
+        if _SHELL_EXPANSION.search(value) or not keys.is_literal_secret(value, options.min_length):
+            continue
+        line, column = lines.at(match.start("val"))
+        yield Hit(line, column, value, word, key, f"{path}:{key}")
