@@ -40,8 +40,9 @@ def has_pii_label(labels: dict, pii: PiiPolicy) -> bool:
 def namespace_reason(hub: HubInventory, namespace: str, pii: PiiPolicy) -> str | None:
     if namespace in pii.namespaces:
         return f"namespace {namespace} is listed in pii.namespaces"
-    if has_pii_label(hub.namespace_labels(namespace), pii):
-        return f"namespace {namespace} is labelled {pii.label}"
+    labels = hub.namespace_labels(namespace)
+    if has_pii_label(labels, pii):
+        return f"namespace {namespace} is labelled {pii.label}={labels[pii.label]}"
     return None
 
 
@@ -54,7 +55,7 @@ def pii_workloads(hub: HubInventory, pii: PiiPolicy) -> list[PiiWorkload]:
         namespace = namespace_of(obj)
         reason = namespace_reason(hub, namespace, pii)
         if reason is None and has_pii_label(template.labels, pii):
-            reason = f"its pod template is labelled {pii.label}"
+            reason = f"its pod template is labelled {pii.label}={template.labels[pii.label]}"
         if reason is not None:
             found.append(PiiWorkload(obj, template, namespace, reason))
     return found

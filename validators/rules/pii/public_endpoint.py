@@ -6,14 +6,16 @@ from typing import Iterator
 
 from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory, K8sObject
+from hubguard.policy import PiiPolicy
 from hubguard.registry import Rule, RuleContext, Scope
 from hubguard.rules.pii.classification import host_classifier, namespace_of, namespace_reason, pii_workloads
 from hubguard.rules.pii.consumed import consumed_values
 from hubguard.rules.pii.hosts import PUBLIC_CLOUD_SUFFIXES, HostClassifier, hosts_in
 from hubguard.rules.pii.locate import Spot, line_containing, locate_in_text
+from hubguard.rules.pii.telemetry_export import telemetry_setting
 
 
-def _external_name_target(hub: HubInventory, host: str) -> tuple[K8sObject, str] | None:
+def _external_name_target(hub: HubInventory, host: str, pii: PiiPolicy) -> tuple[K8sObject, str] | None:
     """The ExternalName Service an in-cluster name (`svc.ns`, `svc.ns.svc[.cluster.local]`) resolves to."""
     labels = host.split(".")
     if len(labels) < 2:
@@ -24,6 +26,8 @@ def _external_name_target(hub: HubInventory, host: str) -> tuple[K8sObject, str]
     service = hub.find("Service", labels[1], labels[0])
     if service is None or service.get("spec", "type") != "ExternalName":
         return None
+    if namespace_reason(hub, labels[1], pii):
+        return None  # a Service in a PII namespace is reported where it is declared
     target = service.get("spec", "externalName")
     return (service, str(target)) if isinstance(target, str) and target else None
 
@@ -34,12 +38,14 @@ def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
     seen: set[tuple[str, tuple, str]] = set()
     for workload in pii_workloads(hub, ctx.policy.pii):
         for cv in consumed_values(hub, workload):
+            if telemetry_setting(cv, ctx.policy):
+                continue  # pii/telemetry-export reports it, with a telemetry-specific message
             for host in dict.fromkeys(hosts_in(cv.value or "")):
                 problem = None
                 if classifier.is_public_cloud(host, suffixes):
                     problem = f"{host} is a public cloud host"
                 else:
-                    resolved = _external_name_target(hub, host)
+                    resolved = _external_name_target(hub, host, ctx.policy.pii)
                     if resolved and classifier.is_public_cloud(resolved[1], suffixes):
                         problem = f"{host} is ExternalName Service {resolved[0].ref} pointing at {resolved[1]}"
                 if problem is None or (cv.obj.ref, cv.path, host) in seen:

@@ -35,6 +35,7 @@ DEFAULT_VARIABLES = {
     "SENTRY_DSN": "endpoint",
 }
 
+RULE_ID = "pii/telemetry-export"
 _PLACEHOLDER = re.compile(r"^\s*(\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|<[^>]*>)?\s*$", re.DOTALL)
 _CONNECTION_STRING = re.compile(r"InstrumentationKey=[^\"'\s]+", re.IGNORECASE)
 
@@ -45,6 +46,15 @@ def _kind_of(name: str, variables: dict[str, str]) -> str | None:
         if fnmatch.fnmatchcase(upper, pattern.upper()):
             return kind
     return None
+
+
+def telemetry_setting(cv: ConsumedValue, policy) -> bool:
+    """True when `cv` is a telemetry setting this rule judges (so other rules leave it alone)."""
+    extra = (policy.rules.get(RULE_ID) or {}).get("extra_variables") or {}
+    if cv.as_env or cv.obj.kind == "ConfigMap":
+        if _kind_of(cv.name, {**DEFAULT_VARIABLES, **extra}):
+            return True
+    return bool(cv.value and not cv.as_env and _CONNECTION_STRING.search(cv.value))
 
 
 def _problem(cv: ConsumedValue, kind: str | None, classifier) -> tuple[str, str] | None:
@@ -91,7 +101,7 @@ def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
 
 
 RULE = Rule(
-    id="pii/telemetry-export",
+    id=RULE_ID,
     severity=Severity.ERROR,
     scope=Scope.HUB,
     summary="A workload that handles personal data exports telemetry to a cloud service.",
