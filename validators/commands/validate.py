@@ -38,7 +38,7 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
             from hubguard.changes import options_for_changes
 
             options, scope_note = options_for_changes(path, changed_since, options)
-        report = validate(options) if options is not None else _empty(scope_note)
+        report = validate(options) if options is not None else _empty(None)
     if scope_note:
         report.notes.insert(0, scope_note)
     if write_baseline is not None:

@@ -1,0 +1,72 @@
+"""Helpers of the integration tests: a small two-hub GitOps repository and git state."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import textwrap
+from pathlib import Path
+
+
+
+def d(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+DEPLOYMENT = d("""
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: web
+    spec:
+      replicas: 2
+      selector:
+        matchLabels: {app: web}
+      template:
+        metadata:
+          labels: {app: web}
+        spec:
+          containers:
+          - name: web
+            image: nginx:1.27
+    """)
+PATCH = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n"
+CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  LOG_LEVEL: info\n"
+
+
+def two_hub_files(prefix: str = "") -> dict[str, str]:
+    """seattle and munich: one kustomize overlay each over a shared base, plus a plain Flux-style
+    folder per hub (no kustomization.yaml: every manifest in it is applied)."""
+    files = {
+        "apps/base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "apps/base/deploy.yaml": DEPLOYMENT,
+        "README.md": "# demo\n",
+    }
+    for hub in ("seattle", "munich"):
+        files[f"apps/{hub}/kustomization.yaml"] = "resources:\n- ../base\npatches:\n- path: patch.yaml\n"
+        files[f"apps/{hub}/patch.yaml"] = PATCH
+        files[f"clusters/{hub}/extra/{hub}-settings.yaml"] = CONFIGMAP.format(name=f"{hub}-settings")
+        files[f"clusters/{hub}/extra/{hub}-flags.yaml"] = CONFIGMAP.format(name=f"{hub}-flags")
+    files[".hubguard.yaml"] = d("""
+        hubs:
+          seattle: {roots: [apps/seattle, clusters/seattle/extra]}
+          munich: {roots: [apps/munich, clusters/munich/extra]}
+        """)
+    return {prefix + rel: text for rel, text in files.items()}
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
+
+
+def git_state(root: Path) -> tuple[str, str]:
+    """What must never change under --staged: the porcelain status and the index file's bytes."""
+    status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all"],
+                            check=True, capture_output=True, text=True, env=_no_locks()).stdout
+    return status, hashlib.sha256((root / ".git" / "index").read_bytes()).hexdigest()
+
+
+def _no_locks() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # `git status` would otherwise refresh the index
