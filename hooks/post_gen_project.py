@@ -1,0 +1,58 @@
+"""Post-generation hook: one tree per hub, age keys, encrypted sample secrets, a first commit.
+
+Values are read as data (JSON). Any failure exits 1 with one line; cookiecutter then deletes the
+half-generated repository, so a failed run leaves nothing behind.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+CONTEXT = json.loads(r'''{{ cookiecutter | tojson }}''')
+
+sys.path.insert(0, str(Path(CONTEXT["_repo_dir"]) / "hooks"))
+
+from hubgen import (  # noqa: E402
+    GenerationError, commit_all, encrypt_samples, enrich_hubs, hubguard_version, make_age_keys, render_tree,
+    stamp_version,
+)
+from hubinputs import InputError, validate_context  # noqa: E402
+
+BANNER = "!" * 78
+
+
+def main() -> int:
+    repo = Path.cwd()
+    try:
+        hubs = enrich_hubs(validate_context(CONTEXT))
+        keys = make_age_keys(repo, hubs) if CONTEXT["secrets_backend"] == "sops-age" else []
+        render_tree(repo, CONTEXT, hubs)
+        stamp_version(repo, hubguard_version())
+        if CONTEXT["secrets_backend"] == "sops-age":
+            encrypt_samples(repo, hubs)
+        commit_all(repo, CONTEXT["git_branch"], f"Initial multi-hub GitOps repository for {CONTEXT['project_name']} (hubguard new)")
+    except (InputError, GenerationError) as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # any other failure: one line, and cookiecutter removes the folder
+        print(f"ERROR: generation failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    names = ", ".join(h["name"] for h in hubs)
+    if keys:
+        print(BANNER)
+        print("!! PRIVATE age keys were written (mode 0600) and are NOT committed (.gitignore):")
+        for key in keys:
+            print(f"!!   {repo.name}/{key}")
+        print("!! Store them in your password manager or HSM now; each hub needs its own key as")
+        print("!! the flux-system/sops-age Secret. Whoever holds a key can read that hub's secrets.")
+        print(BANNER)
+    print(f"Generated {repo} for hubs {names} ({CONTEXT['gitops_engine']}, {CONTEXT['secrets_backend']}).")
+    print("Next steps:")
+    print(f"  cd {repo.name} && hubguard validate")
+    print(f"  git remote add origin {CONTEXT['git_url']} && git push -u origin {CONTEXT['git_branch']}")
+    print("  Bootstrap each hub as README.md describes (section 'Bootstrapping a hub').")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

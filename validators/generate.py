@@ -1,0 +1,123 @@
+"""`hubguard new`: run cookiecutter on the bundled template, safely.
+
+Before cookiecutter sees anything, the inputs are checked as data (template syntax in a value
+is refused: cookiecutter would evaluate it while prompting), and a run that would write into an
+existing directory is refused. The repository is generated in a private staging folder inside
+the output directory and moved into place only when complete, so a failed or refused run leaves
+the output directory as it was.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hubguard.errors import HubguardError
+
+TEMPLATE_MARKER = "cookiecutter.json"
+
+
+def template_root() -> Path:
+    """The template: `hubguard/_template` inside an installed package, else the source checkout
+    (the parent of the package folder, when it holds cookiecutter.json)."""
+    package = Path(__file__).resolve().parent
+    bundled = package / "_template"
+    if (bundled / TEMPLATE_MARKER).is_file():
+        return bundled
+    checkout = package.parent
+    if (checkout / TEMPLATE_MARKER).is_file():
+        return checkout
+    raise HubguardError("the bundled cookiecutter template was not found (reinstall hubguard)")
+
+
+def _inputs_module(template: Path):
+    """The template's own input checks (hooks/hubinputs.py), so both entry points agree."""
+    hooks = str(template / "hooks")
+    sys.path.insert(0, hooks)
+    try:
+        return importlib.import_module("hubinputs")
+    finally:
+        sys.path.remove(hooks)
+
+
+def _defaults(template: Path, config_file: Path | None) -> dict[str, Any]:
+    from cookiecutter.config import get_user_config
+
+    context = json.loads((template / TEMPLATE_MARKER).read_text(encoding="utf-8"))
+    try:
+        user = get_user_config(config_file=str(config_file) if config_file else None, default_config=config_file is None)
+    except Exception as exc:  # cookiecutter raises its own errors for a bad config file
+        raise HubguardError(f"{config_file}: {exc}") from None
+    return {"template": context, "user": user.get("default_context") or {}}
+
+
+def _check_inputs(template: Path, config_file: Path | None, extra_context: dict[str, Any], no_input: bool) -> str | None:
+    """Refuse unknown keys and template syntax in any given value; with --no-input, validate
+    the whole context and return the repository name it will produce."""
+    inputs = _inputs_module(template)
+    found = _defaults(template, config_file)
+    known = {k for k in found["template"] if not k.startswith("_")}
+    for source, values in (("KEY=VALUE", extra_context), (str(config_file), found["user"])):
+        for key, value in values.items():
+            if key not in known:
+                raise HubguardError(f"{source}: unknown template variable {key!r} (known: {', '.join(sorted(known))})")
+            try:
+                inputs.injection_in(value if key != "hubs" else inputs.parse_hubs(value), key)
+            except inputs.InputError as exc:
+                raise HubguardError(str(exc)) from None
+    if not no_input:
+        return None
+    from cookiecutter.generate import generate_context
+    from cookiecutter.prompt import prompt_for_config
+
+    try:
+        context = generate_context(str(template / TEMPLATE_MARKER), found["user"], extra_context)
+        values = prompt_for_config(context, no_input=True)
+    except ValueError as exc:  # a value outside a choice variable's choices
+        raise HubguardError(str(exc)) from None
+    try:
+        inputs.validate_context(values)
+    except inputs.InputError as exc:
+        raise HubguardError(str(exc)) from None
+    return values["repo_name"]
+
+
+def generate(output_dir: Path, *, no_input: bool, config_file: Path | None, extra_context: dict[str, Any]) -> Path:
+    """Generate a repository from the bundled template into `output_dir`; return its path."""
+    from cookiecutter.exceptions import CookiecutterException, FailedHookException
+    from cookiecutter.main import cookiecutter
+
+    template = template_root()
+    if config_file is not None and not config_file.is_file():
+        raise HubguardError(f"{config_file}: config file not found")
+    name = _check_inputs(template, config_file, extra_context, no_input)
+    output_dir = output_dir.resolve()
+    if name is not None and (output_dir / name).exists():
+        raise HubguardError(f"{output_dir / name} already exists; refusing to overwrite it (choose another -o or repo_name)")
+    created_output = not output_dir.exists()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".hubguard-new-", dir=output_dir))
+    try:
+        try:
+            made = Path(cookiecutter(
+                str(template), no_input=no_input, extra_context=extra_context or None, output_dir=str(staging),
+                config_file=str(config_file) if config_file else None, overwrite_if_exists=False,
+            ))
+        except FailedHookException:
+            raise HubguardError("generation refused or failed (see the message above); nothing was written") from None
+        except (CookiecutterException, ValueError) as exc:
+            raise HubguardError(f"cookiecutter: {exc}") from None
+        target = output_dir / made.name
+        if target.exists():
+            raise HubguardError(f"{target} already exists; refusing to overwrite it (choose another -o or repo_name)")
+        made.rename(target)
+        return target
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created_output and not any(output_dir.iterdir()):
+            output_dir.rmdir()
