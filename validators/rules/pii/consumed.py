@@ -67,7 +67,8 @@ def consumed_values(hub: HubInventory, workload: PiiWorkload) -> Iterator[Consum
             name = str(item["name"])
             if "value" in item:
                 value = item.get("value")
-                yield ConsumedValue(name, None if value is None else str(value), obj, cpath + ("env", i, "value"), True, "env")
+                text = None if value is None else str(value)
+                yield ConsumedValue(name, text, obj, cpath + ("env", i, "value"), True, "env")
                 continue
             ref_kind, ref = _value_from(item)
             if ref is None:

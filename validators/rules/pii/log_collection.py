@@ -7,7 +7,7 @@ import tomllib
 from typing import Iterator
 
 from hubguard.findings import Finding, Severity
-from hubguard.model import HubInventory, K8sObject
+from hubguard.model import HubInventory
 from hubguard.registry import Rule, RuleContext, Scope
 from hubguard.rules.pii.classification import host_classifier, pii_namespaces
 from hubguard.rules.pii.hosts import endpoint_host
@@ -52,7 +52,8 @@ def check_agent_config(hub: HubInventory, ctx: RuleContext, pii: set[str]) -> It
             if agent.name in AGENT_DAEMONSETS and agent.namespace == AGENT_CONFIGMAP[0]:
                 yield ctx.finding(
                     f"Container Insights agent {agent.name} runs without a {AGENT_CONFIGMAP[1]} ConfigMap, so it "
-                    f"ships stdout and stderr of every namespace to Azure, PII namespace(s) {', '.join(sorted(pii))} included",
+                    "ships stdout and stderr of every namespace to Azure, "
+                    f"PII namespace(s) {', '.join(sorted(pii))} included",
                     agent.locate("metadata", "name"), hub=hub.name, obj=agent)
         return
     data = config.get("data") if isinstance(config.get("data"), dict) else {}
@@ -114,7 +115,8 @@ def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
                 continue
             seen.add((route.spot.path, route.spot.line))
             yield ctx.finding(
-                f"{route.tool} config ships container logs of PII namespace(s) {', '.join(covered)} off the premises: {why}",
+                f"{route.tool} config ships container logs of PII namespace(s) {', '.join(covered)} "
+                f"off the premises: {why}",
                 locate_in_text(ctx, obj, route.spot),
                 hub=hub.name, obj=obj, key=f"{obj.ref}:{route.output}",
             )

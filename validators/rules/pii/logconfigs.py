@@ -183,7 +183,8 @@ def fluentd_routes(obj: K8sObject, key: str, text: str) -> list[Route]:
             scope = labels.get(match.props.get("@label", ""), root)
         if match is None:
             continue
-        stores = [s for s in match.children if s.name == "store"] if _norm(match.props.get("@type")) == "copy" else [match]
+        is_copy = _norm(match.props.get("@type")) == "copy"
+        stores = [s for s in match.children if s.name == "store"] if is_copy else [match]
         for store in stores:
             hosts = [v for k, v in store.props.items() if k in HOST_KEYS]
             hosts += [s.props["host"] for s in store.children if s.name == "server" and "host" in s.props]
@@ -209,7 +210,8 @@ def otel_routes(obj: K8sObject, path: tuple, config: dict, text: str | None) -> 
                 continue
             for exporter in pipeline.get("exporters") or []:
                 settings = exporters.get(exporter) if isinstance(exporters.get(exporter), dict) else {}
-                hosts = [str(h) for k, v in settings.items() if k in HOST_KEYS for h in (v if isinstance(v, list) else [v])]
+                hosts = [str(h) for k, v in settings.items() if k in HOST_KEYS
+                         for h in (v if isinstance(v, list) else [v])]
                 spot = (Spot(path, text, _line_of(text, f"{exporter}:")) if text is not None
                         else Spot(path + ("exporters", exporter)))
                 routes.append(Route("OpenTelemetry Collector", _split(spec.get("include")), _split(spec.get("exclude")),

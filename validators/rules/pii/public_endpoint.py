@@ -67,7 +67,8 @@ def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
         reason = namespace_reason(hub, namespace_of(service), ctx.policy.pii)
         if reason and classifier.is_public_cloud(target, suffixes):
             yield ctx.finding(
-                f"ExternalName Service {service.name} in a PII namespace ({reason}) points at public cloud host {target}",
+                f"ExternalName Service {service.name} in a PII namespace ({reason}) "
+                f"points at public cloud host {target}",
                 service.locate("spec", "externalName"),
                 hub=hub.name,
                 obj=service,

@@ -74,7 +74,8 @@ def _problem(cv: ConsumedValue, kind: str | None, classifier) -> tuple[str, str]
         if match:
             host = connection_string_host(match.group(0))
             if not classifier.is_onprem(host):
-                return f"{cv.name} holds an Application Insights connection string (ingestion at {host})", match.group(0)
+                why = f"{cv.name} holds an Application Insights connection string (ingestion at {host})"
+                return why, match.group(0)
     return None
 
 
