@@ -326,7 +326,7 @@ def test_flux_substitution_placeholders_are_not_errors():
         ("autoscaling/v2beta2", "HorizontalPodAutoscaler", "1.25",
          "autoscaling/v2beta2 HorizontalPodAutoscaler is deprecated since Kubernetes 1.23 and removed in 1.26; use autoscaling/v2"),
         ("external-secrets.io/v1beta1", "ExternalSecret", "1.30",
-         "external-secrets.io/v1beta1 ExternalSecret is retired (External Secrets Operator no longer serves it (v0.17+)); "
+         "external-secrets.io/v1beta1 ExternalSecret is no longer served by External Secrets Operator 0.17 and later; "
          "use external-secrets.io/v1"),
     ],
 )
