@@ -20,7 +20,8 @@ from hubguard.model import HubInventory, K8sObject, RenderProblem
 from hubguard.policy import HubPolicy
 from hubguard.sources import Document, SourceFile
 
-MAX_PATHS_PER_HUB = 500  # an ApplicationSet enumerating thousands of folders is refused past this
+MAX_PATHS_PER_HUB = 500  # a safety net against runaway graphs: rendering of the hub stops there
+MAX_GENERATED_PATHS = 200  # an ApplicationSet generator enumerating more folders is refused
 SUBSTITUTE_DISABLED = "kustomize.toolkit.fluxcd.io/substitute"
 CLUSTER_SCOPED = {
     "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "ClusterIssuer",
@@ -117,11 +118,15 @@ class Renderer:
                 problems.append(RenderProblem(message, location or via, hub.name))
             batch = _substituted(rendered.objects, apply) if apply != NO_APPLY else rendered.objects
             objects.extend(batch)
-            for next_rel, next_apply, location in reversed(list(self._follow(batch, objects))):
+            follow_problems: list[tuple[str, Location]] = []
+            targets = list(self._follow(batch, objects, follow_problems))
+            problems.extend(RenderProblem(message, location, hub.name) for message, location in follow_problems)
+            for next_rel, next_apply, location in reversed(targets):
                 stack.append((next_rel, next_apply, (*chain, rel), location))
         return HubRender(HubInventory(hub.name, hub, objects), problems, files)
 
-    def _follow(self, batch: list[K8sObject], so_far: list[K8sObject]) -> Iterable[tuple[str, FluxApply, Location]]:
+    def _follow(self, batch: list[K8sObject], so_far: list[K8sObject],
+                problems: list[tuple[str, Location]]) -> Iterable[tuple[str, FluxApply, Location]]:
         """Paths in this repository that Flux Kustomizations and Argo CD apps in `batch` point to."""
         for obj in batch:
             if obj.kind == "Kustomization" and obj.group == "kustomize.toolkit.fluxcd.io":
@@ -133,9 +138,9 @@ class Renderer:
             elif obj.kind == "Application" and obj.group == "argoproj.io":
                 yield from _argo_sources(obj, ("spec",))
             elif obj.kind == "ApplicationSet" and obj.group == "argoproj.io":
-                yield from self._appset_paths(obj)
+                yield from self._appset_paths(obj, problems)
 
-    def _appset_paths(self, obj: K8sObject) -> Iterable[tuple[str, FluxApply, Location]]:
+    def _appset_paths(self, obj: K8sObject, problems: list[tuple[str, Location]]) -> Iterable[tuple[str, FluxApply, Location]]:
         template_paths = list(_argo_sources(obj, ("spec", "template", "spec")))
         literal = [p for p in template_paths if "{{" not in p[0]]
         yield from literal
@@ -147,9 +152,13 @@ class Renderer:
                 if not isinstance(entry, dict) or entry.get("exclude") or not isinstance(entry.get("path"), str):
                     continue
                 location = obj.locate("spec", "generators", gindex, "git", "directories", dindex, "path")
-                for match in sorted(self.root.glob(entry["path"]))[: MAX_PATHS_PER_HUB + 1]:
-                    if match.is_dir() and _inside(match.resolve(), self.root):
-                        yield match.relative_to(self.root).as_posix(), NO_APPLY, location
+                matches = [m for m in sorted(self.root.glob(entry["path"].lstrip("/"))) if m.is_dir() and _inside(m.resolve(), self.root)]
+                if len(matches) > MAX_GENERATED_PATHS:
+                    problems.append((f"generator path {entry['path']!r} enumerates {len(matches)} folders, more than "
+                                     f"{MAX_GENERATED_PATHS}; not rendered", location))
+                    continue
+                for match in matches:
+                    yield match.relative_to(self.root).as_posix(), NO_APPLY, location
 
     # -- per path (cached across hubs) -------------------------------------------------------
     def _render_path(self, rel: str) -> Rendered:

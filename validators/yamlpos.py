@@ -16,17 +16,45 @@ class TooManyNodes(ValueError):
     pass
 
 
-def to_plain(node: Any, budget: list[int] | None = None) -> Any:
-    """Deep-convert ruamel round-trip data to plain Python, refusing alias bombs via a node budget."""
-    if budget is None:
-        budget = [MAX_NODES]
-    budget[0] -= 1
-    if budget[0] < 0:
+def to_plain(node: Any) -> Any:
+    """Deep-convert ruamel round-trip data to plain Python, refusing alias bombs.
+
+    An alias is the same Python object as its anchor, so conversion is memoised per object and
+    costs only the distinct nodes; the size a consumer would walk (aliases expanded) is summed on
+    the way and refused past MAX_NODES, before any rule can try to walk it.
+    """
+    memo: dict[int, tuple[Any, int]] = {}
+    value, size = _convert(node, memo)
+    if size > MAX_NODES:
         raise TooManyNodes("document expands to more than %d nodes (YAML alias bomb?)" % MAX_NODES)
-    if isinstance(node, dict):
-        return {_plain_key(k): to_plain(v, budget) for k, v in node.items()}
-    if isinstance(node, (list, tuple)):
-        return [to_plain(v, budget) for v in node]
+    return value
+
+
+def _convert(node: Any, memo: dict[int, tuple[Any, int]]) -> tuple[Any, int]:
+    if isinstance(node, (dict, list, tuple)):
+        known = memo.get(id(node))
+        if known is not None:
+            return known
+        size = 1
+        if isinstance(node, dict):
+            out: Any = {}
+            for k, v in node.items():
+                value, child = _convert(v, memo)
+                out[_plain_key(k)] = value
+                size += child
+        else:
+            out = []
+            for v in node:
+                value, child = _convert(v, memo)
+                out.append(value)
+                size += child
+        size = min(size, MAX_NODES + 1)  # saturate: 9**10 is not worth counting exactly
+        memo[id(node)] = (out, size)
+        return out, size
+    return _scalar(node), 1
+
+
+def _scalar(node: Any) -> Any:
     if isinstance(node, bool) or node is None:
         return node
     # ruamel's ScalarBoolean is an int subclass; recognise it by name to keep it a bool.
@@ -43,7 +71,7 @@ def to_plain(node: Any, budget: list[int] | None = None) -> Any:
 
 def _plain_key(key: Any) -> Any:
     if isinstance(key, (str, int, float, bool)) or key is None:
-        return to_plain(key)
+        return _scalar(key)
     return str(key)
 
 

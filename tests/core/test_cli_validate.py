@@ -122,8 +122,8 @@ def test_disabled_rule_does_not_run(make_repo, hubguard):
 
 def test_select_and_ignore_longest_prefix_wins(make_repo, validate_json):
     root = make_repo({"b.yaml": "a: [\n"})
-    assert validate_json(root, "--ignore", "schema/")[1]["findings"] == []
-    code, report = validate_json(root, "--ignore", "schema/", "--select", "schema/yaml-error")
+    assert validate_json(root, "--select", "schema/", "--ignore", "schema/yaml-error")[1]["findings"] == []
+    code, report = validate_json(root, "--select", "schema/render-error", "--ignore", "schema/", "--select", "schema/yaml-error")
     assert [f["rule"] for f in report["findings"]] == ["schema/yaml-error"]
 
 

@@ -1,0 +1,71 @@
+"""The checked repository is left exactly as it was: work tree, index, every mtime, no temp files;
+also when a run is interrupted."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hubguard.cli import main
+
+
+def snapshot(root: Path) -> dict:
+    state = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in filenames + dirnames:
+            path = Path(dirpath, name)
+            st = path.lstat()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() and not path.is_symlink() else ""
+            state[path.relative_to(root).as_posix()] = (st.st_mtime_ns, st.st_size, st.st_mode, digest)
+    status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--ignored"], capture_output=True, text=True,
+                            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"}).stdout
+    return {"files": state, "status": status}
+
+
+@pytest.mark.parametrize("extra", [[], ["--staged"], ["--format", "sarif"]])
+def test_validate_changes_nothing(hostile_repo, capsys, extra, tmp_path, monkeypatch):
+    root, _ = hostile_repo
+    (root / "unstaged.yaml").write_text("a: [\n")  # untracked and modified content must survive too
+    (root / "yaml/crlf.yaml").write_text("changed: true\n")
+    subprocess.run(["git", "-C", str(root), "add", "yaml/crlf.yaml"], check=True)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    before = snapshot(root)
+    code = main(["validate", str(root), *extra])
+    capsys.readouterr()
+    assert code in (0, 1)
+    assert snapshot(root) == before
+    assert list(tmp.iterdir()) == [], "temporary files left behind"
+
+
+def test_interrupted_run_exits_130_and_leaves_no_temp_files(make_repo, tmp_path):
+    # Many roots, so that the run is still rendering when the signal arrives.
+    files = {f"clusters/h{i}/kustomization.yaml": "resources:\n- cm.yaml\n" for i in range(40)}
+    files.update({f"clusters/h{i}/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n" for i in range(40)})
+    root = make_repo(files)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    before = snapshot(root)
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    proc = subprocess.Popen([sys.executable, "-m", "hubguard", "validate", str(root), "--jobs", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(p.name.startswith("hubguard-build-") for p in tmp.iterdir()):
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()[-500:]
+    assert b"Traceback" not in err
+    assert list(tmp.iterdir()) == []
+    assert snapshot(root) == before
