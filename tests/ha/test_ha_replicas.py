@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from ha_support import dedent, deployment, findings_of, line_of
 
-from hubguard.findings import Location
 from hubguard.model import K8sObject
 from hubguard.testing import repo_from_files, run_rule
 
