@@ -66,16 +66,18 @@ def check_agent_config(hub: HubInventory, ctx: RuleContext, pii: set[str]) -> It
         return
     text = data[key]
     try:
-        settings = tomllib.loads(text).get("log_collection_settings", {})
+        settings = tomllib.loads(text).get("log_collection_settings")
     except tomllib.TOMLDecodeError as exc:
         yield ctx.finding(f"{key} is not valid TOML ({exc}); the agent then falls back to collecting every namespace",
                           config.locate("data", key), hub=hub.name, obj=config)
         return
+    settings = settings if isinstance(settings, dict) else {}
     for stream in STREAMS:
         section = settings.get(stream) if isinstance(settings.get(stream), dict) else {}
         if section.get("enabled", True) is False:
             continue
-        excluded = {str(n) for n in section.get("exclude_namespaces") or []}
+        listed = section.get("exclude_namespaces")
+        excluded = {str(n) for n in listed} if isinstance(listed, list) else set()
         missing = sorted(pii - excluded)
         if not missing:
             continue

@@ -108,15 +108,18 @@ def fluent_bit_routes(obj: K8sObject, key: str, text: str, all_texts: list[tuple
 def _fb_routed(tag: str, output: dict) -> bool:
     tag = tag.replace("*", "var.log.containers.pod_ns_c.log")  # tail expands `*` to the file path
     if output.get("match_regex"):
-        return re.search(output["match_regex"], tag) is not None
+        try:
+            return re.search(output["match_regex"], tag) is not None
+        except re.error:
+            return True  # Fluent Bit would refuse to start; assume the worst rather than crash
     return fnmatch.fnmatchcase(tag, output.get("match") or "\0no-match")
 
 
 def fluent_bit_yaml_routes(obj: K8sObject, key: str, text: str, config: dict) -> list[Route]:
     pipeline = config.get("pipeline") if isinstance(config.get("pipeline"), dict) else {}
-    inputs = [i for i in pipeline.get("inputs") or [] if isinstance(i, dict)]
+    inputs = _dicts(pipeline.get("inputs"))
     routes = []
-    for output in [o for o in pipeline.get("outputs") or [] if isinstance(o, dict)]:
+    for output in _dicts(pipeline.get("outputs")):
         props = {str(k).lower(): str(v) for k, v in output.items()}
         hosts = [v for k, v in props.items() if k in HOST_KEYS]
         line = _line_of(text, f"name: {output.get('name')}")
@@ -201,14 +204,14 @@ def otel_routes(obj: K8sObject, path: tuple, config: dict, text: str | None) -> 
     exporters = config.get("exporters") if isinstance(config.get("exporters"), dict) else {}
     pipelines = (config.get("service") or {}).get("pipelines") if isinstance(config.get("service"), dict) else None
     routes = []
-    for name, pipeline in (pipelines or {}).items():
+    for name, pipeline in (pipelines if isinstance(pipelines, dict) else {}).items():
         if not str(name).startswith("logs") or not isinstance(pipeline, dict):
             continue
-        for receiver in pipeline.get("receivers") or []:
+        for receiver in _names(pipeline.get("receivers")):
             spec = receivers.get(receiver) if isinstance(receivers.get(receiver), dict) else {}
-            if str(receiver).split("/")[0] != "filelog":
+            if receiver.split("/")[0] != "filelog":
                 continue
-            for exporter in pipeline.get("exporters") or []:
+            for exporter in _names(pipeline.get("exporters")):
                 settings = exporters.get(exporter) if isinstance(exporters.get(exporter), dict) else {}
                 hosts = [str(h) for k, v in settings.items() if k in HOST_KEYS
                          for h in (v if isinstance(v, list) else [v])]
@@ -217,6 +220,14 @@ def otel_routes(obj: K8sObject, path: tuple, config: dict, text: str | None) -> 
                 routes.append(Route("OpenTelemetry Collector", _split(spec.get("include")), _split(spec.get("exclude")),
                                     _norm(str(exporter).split("/")[0]), hosts, spot))
     return routes
+
+
+def _dicts(value: object) -> list[dict]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _names(value: object) -> list[str]:
+    return [str(v) for v in value if isinstance(v, (str, int))] if isinstance(value, list) else []
 
 
 def _line_of(text: str, needle: str) -> int | None:
