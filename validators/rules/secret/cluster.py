@@ -11,7 +11,7 @@ from hubguard.rules.secret.scan import Hit
 from hubguard.sources import SourceFile
 
 KUBECONFIG_MESSAGE = "kubeconfig carries a credential: {where} ({value}); use short-lived credentials (az login, exec plugins)"
-CLUSTER_MESSAGE = "AKS Engine cluster definition holds a {kind} in {where} ({value}); use keyvaultSecretRef instead"
+CLUSTER_MESSAGE = "AKS Engine cluster definition holds a {kind} in {where} ({value}); reference it with keyvaultSecretRef instead"
 
 
 def check_kubeconfig(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:

@@ -84,7 +84,7 @@ def findings(ctx: RuleContext, path: str, hits: Iterable[Hit], message: str, obj
         if allowed(ctx, hit):
             continue
         text = message.format(kind=hit.kind, where=hit.where, value=redact(hit.value), detail=hit.detail)
-        yield ctx.finding(text, Location(path, hit.line, hit.column), hub=hub, obj=obj, key=hit.ident)
+        yield ctx.finding(text, Location(path, hit.line, hit.column), hub=hub, obj=obj if obj is not None else hit.obj, key=hit.ident)
 
 
 def scannable(src: SourceFile) -> bool:

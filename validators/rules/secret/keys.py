@@ -85,6 +85,7 @@ def is_placeholder(value: str) -> bool:
     text = value.strip()
     return (
         not text
+        or text.startswith(("{{", "{%", "${", "$("))  # a template expression cut short by a tokenizer
         or bool(_PLACEHOLDER.match(text))
         or bool(_TEMPLATE.search(text))
         or bool(_REFERENCE_VALUE.match(text))

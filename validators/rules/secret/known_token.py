@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import Iterator
 
@@ -12,7 +13,8 @@ from hubguard.rules.secret.scan import Hit
 from hubguard.sources import SourceFile
 
 TOKEN_MESSAGE = "{kind} ({value}) in {where}; revoke it and load it from a Secret or Key Vault"
-URI_MESSAGE = "URI embeds a password for {where} ({value}); put the password in a Secret and build the URI at runtime"
+URI_MESSAGE = ("{kind} in {where} embeds the password of user '{detail}' ({value}); "
+               "put the password in a Secret and build the URI at runtime")
 
 
 @lru_cache(maxsize=32)
@@ -29,19 +31,30 @@ def _decoded_secret_hits(doc_data: dict, locate, ref: str, scan_value) -> Iterat
     """Base64 `data` of Secrets is opaque to text scanning: decode it and scan the plain text."""
     for path, key, text in scan.secret_values(doc_data):
         if path[0] == "data":
-            yield from scan_value(text, locate(path), f"{ref} data.{key}", f"{ref}:data.{key}", path)
+            for hit in scan_value(text, locate(path), f"{ref} data.{key}", f"{ref}:data.{key}", path):
+                yield replace(hit, obj=ref)
 
 
-def _with_where(hits: Iterator[Hit], default: str) -> Iterator[Hit]:
+def _in_structure(src: SourceFile, hits: Iterator[Hit]) -> Iterator[Hit]:
+    """Raw-text hits of a YAML/JSON file, named by the document structure (`env GITHUB_TOKEN`,
+    `key data.token`) and identified by object and path, which survive edits that move lines."""
     for hit in hits:
-        yield hit if hit.where else Hit(hit.line, hit.column, hit.value, hit.kind, default, hit.ident, hit.path, hit.detail)
+        doc = scan.document_at(src.documents, hit.line) if src.documents else None
+        path = scan.locate_text(doc.data, hit.value) if doc is not None else None
+        if doc is None or path is None:
+            yield hit if hit.where else replace(hit, where="text")
+            continue
+        ref = common.doc_ref(doc.data)
+        where = scan.describe(doc.data, path)
+        place = scan.dotted(path) if where.startswith("key ") else where.replace(" ", ":")
+        yield replace(hit, where=where, ident=f"{ref or src.path}:{place}:{hit.detail}", path=path, obj=ref)
 
 
 def check_tokens(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     if not common.scannable(src):
         return
     extra = _detectors(ctx)
-    hits = list(_with_where(scan.token_hits_in_text(src.path, src.text or "", extra), "text"))
+    hits = list(_in_structure(src, scan.token_hits_in_text(src.path, src.text or "", extra)))
     for doc in src.documents:
         if objects.is_secret(doc.data):
             scan_value = lambda text, at, where, ident, path: scan.token_hits_in_value(text, at, where, ident, path, extra)  # noqa: E731
@@ -64,13 +77,13 @@ def _object_token_hits(obj, extra) -> Iterator[Hit]:
 
 def _uri_value_hits(text: str, at: tuple[int, int], where: str, ident: str, path: tuple) -> Iterator[Hit]:
     for _, scheme, user, password in scan.uri_hits_in_value(text):
-        yield Hit(at[0], at[1], password, f"{scheme} URI password", f"user '{user}' ({where})", f"{ident}:{scheme}:{user}", path)
+        yield Hit(at[0], at[1], password, f"{scheme.lower()} URI", where, f"{ident}:{scheme}:{user}", path, user)
 
 
 def check_uris(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     if not common.scannable(src):
         return
-    hits = list(scan.uri_hits_in_text(src.path, src.text or ""))
+    hits = list(_in_structure(src, scan.uri_hits_in_text(src.path, src.text or "")))
     for doc in src.documents:
         if objects.is_secret(doc.data):
             hits.extend(_decoded_secret_hits(doc.data, common.locator(doc), scan.object_ref(doc.data), _uri_value_hits))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 from hubguard.findings import Finding, Severity
 from hubguard.registry import Rule, RuleContext, Scope
-from hubguard.rules.secret import common, objects, rendered, scan, tokens
+from hubguard.rules.secret import common, objects, rendered, scan, sops, tokens
 from hubguard.sources import SourceFile
 
 MESSAGE = "{where} holds a literal {kind} ({value}); reference a Secret instead of writing the value"
@@ -20,7 +21,7 @@ def _options(ctx: RuleContext) -> scan.Options:
 def _owned_elsewhere(data: object, path: str) -> bool:
     """Documents whose secrets a more specific rule reports (Secrets, kubeconfigs, AKS Engine models)."""
     return (objects.is_secret(data) or objects.is_kubeconfig(data) or objects.is_api_model(data)
-            or objects.is_deployment_parameters(path, data))
+            or objects.is_deployment_parameters(path, data) or sops.metadata(data) is not None)
 
 
 def _reported_as_token(ctx: RuleContext, value: str) -> bool:
@@ -29,6 +30,17 @@ def _reported_as_token(ctx: RuleContext, value: str) -> bool:
     if rules.get("secret/known-token", {}).get("enabled", True) and next(tokens.find_tokens(value), None):
         return True
     return bool(rules.get("secret/credential-in-uri", {}).get("enabled", True) and next(scan.uri_hits_in_value(value), None))
+
+
+def _token_lines(ctx: RuleContext, src: SourceFile) -> set[int]:
+    """Lines where secret/known-token or secret/credential-in-uri report: one finding per leak."""
+    rules = ctx.policy.rules
+    lines: set[int] = set()
+    if rules.get("secret/known-token", {}).get("enabled", True):
+        lines |= {h.line for h in scan.token_hits_in_text(src.path, src.text or "")}
+    if rules.get("secret/credential-in-uri", {}).get("enabled", True):
+        lines |= {h.line for h in scan.uri_hits_in_text(src.path, src.text or "")}
+    return lines
 
 
 def check(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
@@ -41,13 +53,15 @@ def check(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
         for doc in docs:
             if _owned_elsewhere(doc.data, src.path):
                 continue
-            prefix = common.doc_ref(doc.data) or src.path
-            hits.extend(scan.literal_hits_in_data(doc.data, common.locator(doc), options, prefix))
-            hits.extend(_multiline_hits(src, doc, options))
+            ref = common.doc_ref(doc.data)
+            found = [*scan.literal_hits_in_data(doc.data, common.locator(doc), options, ref or src.path),
+                     *_multiline_hits(src, doc, options)]
+            hits.extend(replace(h, obj=ref) for h in found)
     elif src.kind in ("text", "template") or src.error is not None:
         yamlish = src.kind == "template" or src.error is not None
         hits.extend(scan.literal_hits_in_text(src.path, src.text or "", options, yamlish))
-    hits = [h for h in hits if not _reported_as_token(ctx, h.value)]
+    taken = _token_lines(ctx, src)
+    hits = [h for h in hits if h.line not in taken and not _reported_as_token(ctx, h.value)]
     yield from common.findings(ctx, src.path, hits, MESSAGE)
     for hub, obj, hit in rendered.uncovered(src, ctx.repo, lambda obj: _rendered_hits(obj, options)):
         if not _reported_as_token(ctx, hit.value):

@@ -113,4 +113,4 @@ def deployment_parameter_hits(data: dict, locate: Locator) -> Iterator[Hit]:
         if any(w in normal for w in PARAMETER_WORDS) and keys.is_literal_secret(value, 1):
             path = ("parameters", name, "value")
             line, column = locate(path)
-            yield Hit(line, column, str(value), "AKS Engine deployment parameter", f"parameter {name}", f"parameters:{name}", path)
+            yield Hit(line, column, str(value), "secret", f"deployment parameter {name}", f"parameters:{name}", path)

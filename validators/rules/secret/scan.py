@@ -30,6 +30,7 @@ class Hit:
     ident: str  # stable identity for baselines, without the secret
     path: tuple = ()  # structural path of the value in its document or object, when known
     detail: str = ""
+    obj: str | None = None  # the object it belongs to (`Kind/ns/name`), when known
 
 
 class Lines:
@@ -84,7 +85,7 @@ def uri_hits_in_value(text: str) -> Iterator[tuple[int, str, str, str]]:
         password = match.group("password")
         if password.lower() in _EXAMPLE_PASSWORDS or keys.is_placeholder(password) or re.search(r"\$[{(A-Za-z_]", password):
             continue
-        yield match.start("password"), match.group("scheme").lower(), match.group("user"), password
+        yield match.start("password"), match.group("scheme"), match.group("user"), password
 
 
 def uri_hits_in_text(path: str, text: str) -> Iterator[Hit]:
@@ -93,7 +94,8 @@ def uri_hits_in_text(path: str, text: str) -> Iterator[Hit]:
     lines = Lines(text)
     for offset, scheme, user, password in uri_hits_in_value(text):
         line, column = lines.at(offset)
-        yield Hit(line, column, password, f"{scheme} URI password", f"user '{user}'", f"{path}:uri:{scheme}:{user}")
+        key = key_before(text, text.rfind(scheme + "://", 0, offset)) or "text"
+        yield Hit(line, column, password, f"{scheme.lower()} URI", key, f"{path}:uri:{scheme}:{user}", detail=user)
 
 
 # --- structure -------------------------------------------------------------------------------------
@@ -134,6 +136,34 @@ def secret_values(data: dict) -> Iterator[tuple[tuple, str, str]]:
                 yield (field, key), str(key), text
 
 
+def describe(data: Any, path: tuple) -> str:
+    """How a message names the place of a value: `env DB_PASSWORD`, or `key spec.values.auth.password`."""
+    if len(path) >= 2 and path[-1] == "value":
+        parent = data
+        for step in path[:-1]:
+            parent = parent[step] if isinstance(parent, (dict, list)) else None
+        if isinstance(parent, dict) and isinstance(parent.get("name"), str):
+            return f"{'env' if 'env' in path else 'parameter'} {parent['name']}"
+    return f"key {dotted(path)}"
+
+
+def locate_text(data: Any, needle: str) -> tuple | None:
+    """The path of the first string leaf of `data` that contains `needle`."""
+    for path, value in leaves(data):
+        if isinstance(value, str) and needle in value:
+            return path
+    return None
+
+
+def document_at(documents: list, line: int) -> Any:
+    """The document of a multi-document file that holds `line`."""
+    found = None
+    for doc in documents:
+        if doc.line <= line:
+            found = doc
+    return found
+
+
 def object_ref(data: dict) -> str:
     meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     parts = [str(data.get("kind") or "?"), str(meta.get("namespace") or ""), str(meta.get("name") or "")]
@@ -172,7 +202,7 @@ def literal_hits_in_data(data: Any, locate: Locator, options: Options, prefix: s
         elif isinstance(node, list):
             for index, child in enumerate(node):
                 if path and path[-1] in ("literals", "args", "command") and isinstance(child, str):
-                    yield from literal_hits_in_string(child, locate, options, (*path, index), prefix)
+                    yield from literal_hits_in_string(child, locate, options, (*path, index), prefix, str(path[-1]))
                 else:
                     yield from walk(child, (*path, index))
 
@@ -182,7 +212,7 @@ def literal_hits_in_data(data: Any, locate: Locator, options: Options, prefix: s
 _LITERAL = re.compile(r"^\s*(?:--set(?:-string)?[= ])?-*([A-Za-z_][\w.\-]*)=(.*)$", re.S)
 
 
-def literal_hits_in_string(text: str, locate: Locator, options: Options, path: tuple, prefix: str) -> Iterator[Hit]:
+def literal_hits_in_string(text: str, locate: Locator, options: Options, path: tuple, prefix: str, field: str) -> Iterator[Hit]:
     """`KEY=value` strings: kustomize generator literals, `--password=...` container args."""
     match = _LITERAL.match(text)
     if not match:
@@ -191,7 +221,8 @@ def literal_hits_in_string(text: str, locate: Locator, options: Options, path: t
     word = keys.sensitive_word(key, options.extra_keys, options.ignore_keys)
     if word and keys.is_literal_secret(value, options.min_length):
         line, column = locate(path)
-        yield Hit(line, column, value.strip().strip("\"'"), word, f"literal {key}", f"{prefix}:{key}", path)
+        label = "generator literal" if field == "literals" else "argument"
+        yield Hit(line, column, value.strip().strip("\"'"), word, f"{label} {key}", f"{prefix}:{key}", path)
 
 
 # `key = "value"`, `KEY=value`, `export KEY=value`, `"key": "value"`, `key: value` (YAML-like text only).
@@ -202,10 +233,36 @@ ASSIGNMENT = re.compile(
 _SHELL_EXPANSION = re.compile(r"\$[{(A-Za-z_0-9]|`")
 
 
+_DOTENV = re.compile(r"^[ \t]*(?:export[ \t]+)?(?P<key>[A-Za-z_][\w.\-]*)[ \t]*=[ \t]*(?P<val>.*?)[ \t]*$", re.M)
+
+
+def is_dotenv(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.endswith(".env") or name.startswith(".env")
+
+
+def dotenv_hits(path: str, text: str, options: Options) -> Iterator[Hit]:
+    """`.env` files: the value is the rest of the line (quotes removed, `# comment` after a space dropped)."""
+    lines = Lines(text)
+    for match in _DOTENV.finditer(text):
+        raw = match.group("val")
+        quoted = raw[:1] in "\"'" and raw[-1:] == raw[:1] and len(raw) >= 2
+        value = raw[1:-1] if quoted else re.sub(r"[ \t]+#.*$", "", raw)
+        key = match.group("key")
+        word = keys.sensitive_word(key, options.extra_keys, options.ignore_keys)
+        if not word or _SHELL_EXPANSION.search(value) or not keys.is_literal_secret(value, options.min_length):
+            continue
+        line, column = lines.at(match.start("val") + (1 if quoted else 0))
+        yield Hit(line, column, value, word, key, f"{path}:{key}")
+
+
 def literal_hits_in_text(path: str, text: str, options: Options, yamlish: bool) -> Iterator[Hit]:
     """Assignments in text files. `key: value` counts only in YAML-like text (templates, broken YAML)
     or when the value is quoted, so that prose ("Password: ask the on-call") stays quiet.
     Terraform/HCL values count only when quoted: an unquoted one is an expression (`var.db_password`)."""
+    if is_dotenv(path):
+        yield from dotenv_hits(path, text, options)
+        return
     hcl = path.endswith((".tf", ".tfvars", ".hcl"))
     lines = Lines(text)
     for match in ASSIGNMENT.finditer(text):

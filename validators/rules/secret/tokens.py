@@ -125,7 +125,8 @@ DETECTORS: tuple[Detector, ...] = (
         "private key",
         re.compile(
             r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
-            r"(?:\s*\n[ \t]*(?:[A-Za-z\-]+: [^\n]*\n[ \t]*)*(?:\n[ \t]*)?)?([A-Za-z0-9+/=]{40,})"
+            # body on the next line; `\\n` when the key sits in a JSON string; optional PEM headers
+            r"(?:\s|\\n)+(?:[A-Za-z\-]+: [^\n\\]*(?:\s|\\n)+)*([A-Za-z0-9+/=]{40,})"
         ),
         0,
         _pem_body,
