@@ -106,6 +106,14 @@ def test_no_egress_policy(files, policy, expected):
     assert all(f.hub == "a" for f in findings)
 
 
+def test_no_egress_policy_host_network():
+    deploy = api().replace("    spec:\n      containers:", "    spec:\n      hostNetwork: true\n      containers:")
+    files = {"ns.yaml": NS_PII, "api.yaml": deploy, "np.yaml": DENY}
+    findings = run_rule("pii/no-egress-policy", repo_from_files(files))
+    assert where(findings) == [("pii/no-egress-policy", "api.yaml", 12)]
+    assert "hostNetwork" in findings[0].message
+
+
 def test_no_egress_policy_per_hub():
     files = {"ns.yaml": NS_PII, "api.yaml": api(), "np.yaml": DENY}
     repo = repo_from_files(files, hubs={"east": ["ns.yaml", "api.yaml", "np.yaml"], "west": ["ns.yaml", "api.yaml"]})

@@ -14,6 +14,16 @@ from hubguard.rules.pii.netpol import egress_for
 def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
     policies = hub.of_kind("NetworkPolicy")
     for workload in pii_workloads(hub, ctx.policy.pii):
+        if workload.template.spec.get("hostNetwork") is True:
+            # A host-network pod uses the node's network namespace: no NetworkPolicy applies to it.
+            yield ctx.finding(
+                f"{workload.ref} handles personal data ({workload.reason}) and uses hostNetwork, "
+                "which NetworkPolicies cannot restrict; run it on the pod network",
+                workload.obj.locate(*workload.template.at("spec", "hostNetwork")),
+                hub=hub.name,
+                obj=workload.obj,
+            )
+            continue
         view = egress_for(workload.namespace, workload.template.labels, policies)
         if view.restricted:
             continue
@@ -38,7 +48,7 @@ RULE = Rule(
     doc="""Personal data must stay on the premises. Kubernetes lets a pod send traffic anywhere until a
 NetworkPolicy with `Egress` in its `policyTypes` selects it (a policy with `egress` rules and no
 `policyTypes` counts too). Policies are additive; one that restricts only ingress leaves egress
-open. Checked per hub, for every pod-bearing workload classified as PII (namespace or pod-template
+open, and pods with `hostNetwork: true` escape NetworkPolicies altogether. Checked per hub, for every pod-bearing workload classified as PII (namespace or pod-template
 label `hubguard.io/data-classification: pii`, or a namespace in the policy's `pii.namespaces`).
 
 FAIL (namespace ratings is labelled pii; the only policy restricts ingress):
