@@ -74,3 +74,20 @@ def test_one_hub_at_a_time(make_repo, capsys, hub: str, expected_rules: set[str]
     report = json.loads(capsys.readouterr().out)
     assert code == 1
     assert {f["rule"] for f in report["findings"]} == expected_rules
+
+
+def test_suppressions_promised_by_the_remediations(make_repo, capsys) -> None:
+    """A comment above the patched line and an object annotation silence ha/replicas and ha/probes."""
+    root = _copy_as_repo("broken", make_repo)
+    patch = root / "apps/munich/replicas-patch.yaml"
+    patch.write_text(patch.read_text().replace("  replicas: 1", "  # hubguard: ignore[ha/replicas] munich is a lab\n  replicas: 1"))
+    worker = root / "apps/base/worker.yaml"
+    worker.write_text(worker.read_text().replace(
+        "  name: ratings-worker\nspec:\n  replicas",
+        "  name: ratings-worker\n  annotations:\n    hubguard.io/ignore: ha/probes\n    hubguard.io/ignore-reason: queue consumer\n"
+        "spec:\n  replicas", 1))
+    code, report = _validate(root, capsys)
+    assert code == 1
+    assert {f["rule"] for f in report["findings"]} == {r for r, *_ in BROKEN} - {"ha/replicas", "ha/probes"}
+    # The engine counts suppressions before collapsing hubs: the base's probes finding counts once per hub.
+    assert report["summary"]["suppressed"] >= 2
