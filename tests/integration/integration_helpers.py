@@ -63,10 +63,43 @@ def git_state(root: Path) -> tuple[str, str]:
     """What must never change under --staged: the porcelain status and the index file's bytes."""
     status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all"],
                             check=True, capture_output=True, text=True, env=_no_locks()).stdout
-    return status, hashlib.sha256((root / ".git" / "index").read_bytes()).hexdigest()
+    git_dir = Path(git(root, "rev-parse", "--absolute-git-dir").strip())
+    return status, hashlib.sha256((git_dir / "index").read_bytes()).hexdigest()
 
 
 def _no_locks() -> dict[str, str]:
     import os
 
     return {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # `git status` would otherwise refresh the index
+
+
+PLAINTEXT_SECRET = d("""
+    apiVersion: v1
+    kind: Secret
+    metadata:
+      name: db
+      namespace: ratings
+    stringData:
+      password: Xk9qLm2ZrT-hunter2
+    """)
+# What `sops --encrypt --encrypted-regex '^(data|stringData)$'` leaves in the repository.
+ENCRYPTED_SECRET = d("""
+    apiVersion: v1
+    kind: Secret
+    metadata:
+      name: db
+      namespace: ratings
+    stringData:
+      password: ENC[AES256_GCM,data:q83kd9Qm3k1=,iv:abcdefghijklmnopqrstuvwxyz012345678=,tag:abcdefghijklmnopqrstuv==,type:str]
+    sops:
+      age:
+        - recipient: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
+          enc: |
+            -----BEGIN AGE ENCRYPTED FILE-----
+            YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBxd2VydHl1aW9wYXNkZmdo
+            -----END AGE ENCRYPTED FILE-----
+      lastmodified: "2024-01-01T00:00:00Z"
+      mac: ENC[AES256_GCM,data:abcd,iv:abcd,tag:abcd,type:str]
+      encrypted_regex: ^(data|stringData)$
+      version: 3.9.0
+    """)
