@@ -146,7 +146,8 @@ def apply_suppressions(findings: list[Finding], repo: RepoContext) -> tuple[list
     by_object: dict[tuple[str | None, str], Suppression] = {}
     for hub in repo.hubs.values():
         _collect_annotations(hub, by_object)
-    kept, extra, suppressed = [], [], 0
+    kept, extra = [], []
+    suppressed_keys: set[tuple] = set()
     reported: set[tuple] = set()
     for finding in findings:
         candidates = [s for s in by_path.get(finding.path or "", ()) if s.scope == "file" or (finding.line in s.applies_to)]
@@ -158,7 +159,8 @@ def apply_suppressions(findings: list[Finding], repo: RepoContext) -> tuple[list
             kept.append(finding)
             continue
         if any(not s.needs_reason_for(finding.rule) for s in matching):
-            suppressed += 1
+            # Counted once per place, not once per hub that received it.
+            suppressed_keys.add((finding.rule, finding.path, finding.line, finding.column, finding.object, finding.message))
             continue
         kept.append(finding)
         for s in matching:
@@ -166,7 +168,7 @@ def apply_suppressions(findings: list[Finding], repo: RepoContext) -> tuple[list
                 reported.add((s.path, s.line))
                 extra.append(Finding(MISSING_REASON, Severity.ERROR, s.path, s.line, s.column, None, finding.object,
                                      f"suppression of {finding.rule} needs a reason; it is not honoured"))
-    return kept, suppressed, extra
+    return kept, len(suppressed_keys), extra
 
 
 def _collect_annotations(hub: HubInventory, into: dict) -> None:

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,20 +31,55 @@ class ParseError:
     column: int | None
 
 
-@dataclass(slots=True)
 class Document:
-    """One YAML/JSON document of a source file: plain data for rules, the ruamel tree for positions."""
+    """One YAML/JSON document of a source file: plain data for rules, positions on demand.
 
-    path: str
-    index: int
-    data: Any
-    node: Any = None  # ruamel round-trip tree (None when positions are unavailable)
-    line: int = 1
+    Data comes from libyaml's C parser (fast); the ruamel round-trip tree that knows the line and
+    column of every key and value is built only when a position is first asked for, once per file.
+    """
 
-    def position(self, *path: Any, key: bool = False) -> tuple[int, int] | None:
-        if self.node is None:
+    __slots__ = ("path", "index", "data", "line", "_positions")
+
+    def __init__(self, path: str, index: int, data: Any, line: int = 1, positions: "_FilePositions | None" = None):
+        self.path, self.index, self.data, self.line, self._positions = path, index, data, line, positions
+
+    @property
+    def node(self) -> Any:
+        return self._positions.node(self.index) if self._positions is not None else None
+
+    def position(self, *path: Any, key: bool = False) -> tuple[int, int]:
+        node = self.node
+        if node is None:
             return (self.line, 1)
-        return yamlpos.position(self.node, path, key=key) or (self.line, 1)
+        return yamlpos.position(node, path, key=key) or (self.line, 1)
+
+    def __repr__(self) -> str:
+        return f"Document({self.path!r}, {self.index}, line={self.line})"
+
+
+class _FilePositions:
+    """The ruamel round-trip parse of one file, made on first use and shared by its documents."""
+
+    def __init__(self, text: str):
+        self._text: str | None = text
+        self._nodes: list[Any] | None = None
+        self._lock = threading.Lock()
+
+    def node(self, index: int) -> Any:
+        with self._lock:
+            if self._nodes is None:
+                self._nodes = _ruamel_nodes(self._text or "")
+                self._text = None
+        return self._nodes[index] if index < len(self._nodes) else None
+
+
+def _ruamel_nodes(text: str) -> list[Any]:
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return list(_rt_yaml().load_all(text))
+    except (YAMLError, ValueError, TypeError, RecursionError):
+        return []  # libyaml accepted what ruamel does not: positions fall back to document starts
 
 
 @dataclass(slots=True)
@@ -166,6 +202,68 @@ def load_text(rel: str, text: str, chart_dirs: tuple[str, ...] = ()) -> SourceFi
     return src
 
 
+def _build_fast_loader():
+    """libyaml's C parser with data as Kubernetes tools see it, plus the checks hubguard needs:
+    duplicate keys are errors, timestamps stay strings, `!!binary` stays its base64 text."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class FastLoader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    FastLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(loader, node, deep=False):
+        loader.flatten_mapping(node)
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(None, None, "a mapping key that is not a scalar", key_node.start_mark)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {str(key)!r}", key_node.start_mark)
+            seen[key] = True
+        return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+    def construct_yaml_map(loader, node):
+        data: dict = {}
+        yield data
+        data.update(construct_mapping(loader, node))
+
+    FastLoader.add_constructor("tag:yaml.org,2002:map", construct_yaml_map)
+    FastLoader.add_constructor("tag:yaml.org,2002:binary", lambda loader, node: loader.construct_scalar(node))
+    FastLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+    FastLoader.add_constructor(None, _construct_unknown)
+    return FastLoader
+
+
+def _construct_unknown(loader, node):
+    """Custom tags (`!Ref`, `!vault`): the value as written, without executing anything."""
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)
+
+
+class _LazyLoader:
+    def __call__(self, text: str):
+        global _FastLoader
+        _FastLoader = _build_fast_loader()
+        return _FastLoader(text)
+
+
+_FastLoader: Any = _LazyLoader()
+
+
 def _rt_yaml():
     from ruamel.yaml import YAML
 
@@ -175,33 +273,58 @@ def _rt_yaml():
 
 
 def parse_yaml(rel: str, text: str) -> tuple[list[Document], ParseError | None]:
-    """All documents of a YAML stream with positions; a parse problem becomes a ParseError."""
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    """All documents of a YAML stream; a parse problem (or an alias bomb, absurd nesting or a
+    duplicate key) becomes a ParseError with its line."""
+    import yaml
 
     docs: list[Document] = []
     if _DEEP_FLOW.search(text):
         return docs, ParseError("nesting too deep to parse safely", None, None)
+    positions = _FilePositions(text)
+    loader = _FastLoader(text)
     try:
-        for index, node in enumerate(_rt_yaml().load_all(text)):
-            if node is None:
-                continue
-            line = node.lc.line + 1 if hasattr(node, "lc") and node.lc.line is not None else 1
-            docs.append(Document(rel, index, yamlpos.to_plain(node), node, line))
-    except MarkedYAMLError as exc:
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            if expanded_size(node) > yamlpos.MAX_NODES:
+                return docs, ParseError("document expands to more than %d nodes (YAML alias bomb?)" % yamlpos.MAX_NODES, node.start_mark.line + 1, None)
+            data = loader.construct_document(node)
+            if data is not None:
+                docs.append(Document(rel, index, data, node.start_mark.line + 1, positions))
+            index += 1
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part) or "invalid YAML"
-        if "duplicate key" in message or type(exc).__name__ == "DuplicateKeyError":
-            # ruamel's message quotes both values, which may be secrets: name the key only.
-            key = re.search(r'duplicate key "([^"]*)"', str(exc.problem or ""))
-            message = f"duplicate key {key.group(1)!r}" if key else "duplicate key"
+        if "maximum nesting depth" in message:
+            message = "nesting too deep to parse safely"
         return docs, ParseError(message, mark.line + 1 if mark else None, mark.column + 1 if mark else None)
-    except yamlpos.TooManyNodes as exc:
-        return docs, ParseError(str(exc), None, None)
     except RecursionError:
         return docs, ParseError("nesting too deep to parse safely", None, None)
-    except (YAMLError, ValueError, TypeError) as exc:  # ruamel raises a few unmarked errors
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
         return docs, ParseError(_first_line(str(exc)) or "invalid YAML", None, None)
+    finally:
+        loader.dispose()
     return docs, None
+
+
+def expanded_size(node: Any, memo: dict[int, int] | None = None) -> int:
+    """How many nodes a consumer walks with aliases expanded (an alias is its anchor's node)."""
+    memo = {} if memo is None else memo
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    size = 1
+    value = node.value
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, tuple):
+                size += expanded_size(item[0], memo) + expanded_size(item[1], memo)
+            else:
+                size += expanded_size(item, memo)
+            if size > yamlpos.MAX_NODES:
+                break
+    memo[id(node)] = size
+    return size
 
 
 def parse_json(rel: str, text: str) -> tuple[list[Document], ParseError | None]:
@@ -211,11 +334,9 @@ def parse_json(rel: str, text: str) -> tuple[list[Document], ParseError | None]:
         return [], ParseError("nesting too deep to parse safely", None, None)
     except json.JSONDecodeError as exc:
         return [], ParseError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno)
-    # JSON is YAML 1.2 flow style: ruamel gives positions when the text has no YAML-hostile tabs.
-    docs, error = ([], None) if "\t" in text else parse_yaml(rel, text)
-    if error is None and docs:
-        return docs, None
-    return [Document(rel, 0, data, None, 1)], None
+    # JSON is YAML 1.2 flow style: ruamel gives positions (on demand) unless YAML-hostile tabs are in it.
+    positions = None if "\t" in text else _FilePositions(text)
+    return [Document(rel, 0, data, 1, positions)], None
 
 
 def _first_line(text: str) -> str:

@@ -18,8 +18,10 @@ def test_positions_are_one_based_for_every_key_and_value_in_every_document():
 
 
 def test_plain_values_are_plain_python():
-    (doc,), _ = parse_yaml("x.yaml", "a: true\nb: 3\nc: 1.5\nd: yes\ne: null\n")
-    assert doc.data == {"a": True, "b": 3, "c": 1.5, "d": "yes", "e": None}
+    (doc,), _ = parse_yaml("x.yaml", "a: true\nb: 3\nc: 1.5\nd: yes\ne: null\nf: 2024-01-01\ng: 0644\n")
+    # YAML 1.1 as Kubernetes reads manifests (sigs.k8s.io/yaml): `yes` is a boolean, 0644 octal;
+    # timestamps stay text, since the API server sees strings there.
+    assert doc.data == {"a": True, "b": 3, "c": 1.5, "d": True, "e": None, "f": "2024-01-01", "g": 0o644}
     assert type(doc.data["a"]) is bool and type(doc.data["b"]) is int
 
 
