@@ -102,6 +102,17 @@ def new(no_input: bool, output_dir: Path, config_file: Path | None, extra: tuple
     sys.exit(run_new(output_dir, no_input=no_input, config_file=config_file, extra=extra))
 
 
+@cli.command("install-hook")
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("--local", is_flag=True, help="A `repo: local` hook running the installed hubguard (no download; offline networks).")
+@click.option("--rev", metavar="TAG", help="The tag of hubguard to pin (default: this version's tag).")
+def install_hook(path: Path, local: bool, rev: str | None) -> None:
+    """Add the hubguard pre-commit hook to PATH/.pre-commit-config.yaml (comments kept; idempotent)."""
+    from hubguard.commands.install_hook import run_install_hook
+
+    sys.exit(run_install_hook(path, local=local, rev=rev))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one error boundary for every command."""
     args = sys.argv[1:] if argv is None else argv
