@@ -45,44 +45,50 @@ def _inputs_module(template: Path):
         sys.path.remove(hooks)
 
 
-def _defaults(template: Path, config_file: Path | None) -> dict[str, Any]:
+def _config_defaults(config_file: Path | None) -> dict[str, Any]:
+    """default_context of the given cookiecutter config file, else of the user's (~/.cookiecutterrc)."""
     from cookiecutter.config import get_user_config
 
-    context = json.loads((template / TEMPLATE_MARKER).read_text(encoding="utf-8"))
     try:
-        user = get_user_config(config_file=str(config_file) if config_file else None, default_config=config_file is None)
-    except Exception as exc:  # cookiecutter raises its own errors for a bad config file
-        raise HubguardError(f"{config_file}: {exc}") from None
-    return {"template": context, "user": user.get("default_context") or {}}
+        user = get_user_config(config_file=str(config_file) if config_file else None, default_config=False)
+    except Exception as exc:  # cookiecutter raises its own error types for a bad config file
+        raise HubguardError(f"{config_file or 'cookiecutter config'}: {exc}") from None
+    return dict(user.get("default_context") or {})
 
 
-def _check_inputs(template: Path, config_file: Path | None, extra_context: dict[str, Any], no_input: bool) -> str | None:
+def _merged_inputs(config_file: Path | None, extra_context: dict[str, Any]) -> dict[str, Any]:
+    """The config's default_context under the given KEY=VALUEs, with `hubs` as the JSON string
+    the template expects (cookiecutter would treat a YAML list as a choice and keep one hub)."""
+    merged = {**_config_defaults(config_file), **extra_context}
+    if isinstance(merged.get("hubs"), list):
+        merged["hubs"] = json.dumps(merged["hubs"])
+    return merged
+
+
+def _check_inputs(template: Path, inputs_given: dict[str, Any], no_input: bool) -> str | None:
     """Refuse unknown keys and template syntax in any given value; with --no-input, validate
     the whole context and return the repository name it will produce."""
     inputs = _inputs_module(template)
-    found = _defaults(template, config_file)
-    known = {k for k in found["template"] if not k.startswith("_")}
-    for source, values in (("KEY=VALUE", extra_context), (str(config_file), found["user"])):
-        for key, value in values.items():
-            if key not in known:
-                raise HubguardError(f"{source}: unknown template variable {key!r} (known: {', '.join(sorted(known))})")
-            try:
-                inputs.injection_in(value if key != "hubs" else inputs.parse_hubs(value), key)
-            except inputs.InputError as exc:
-                raise HubguardError(str(exc)) from None
+    known = {k for k in json.loads((template / TEMPLATE_MARKER).read_text(encoding="utf-8")) if not k.startswith("_")}
+    for key, value in inputs_given.items():
+        if key not in known:
+            raise HubguardError(f"unknown template variable {key!r} (known: {', '.join(sorted(known))})")
+        try:
+            inputs.injection_in(inputs.parse_hubs(value) if key == "hubs" else value, key)
+        except inputs.InputError as exc:
+            raise HubguardError(str(exc)) from None
     if not no_input:
         return None
     from cookiecutter.generate import generate_context
     from cookiecutter.prompt import prompt_for_config
 
-    try:
-        context = generate_context(str(template / TEMPLATE_MARKER), found["user"], extra_context)
+    try:  # safe now: no value holds template syntax, so rendering the defaults evaluates nothing given
+        context = generate_context(str(template / TEMPLATE_MARKER), {}, inputs_given)
         values = prompt_for_config(context, no_input=True)
-    except ValueError as exc:  # a value outside a choice variable's choices
-        raise HubguardError(str(exc)) from None
-    try:
         inputs.validate_context(values)
     except inputs.InputError as exc:
+        raise HubguardError(str(exc)) from None
+    except ValueError as exc:  # a value outside a choice variable's choices
         raise HubguardError(str(exc)) from None
     return values["repo_name"]
 
@@ -95,7 +101,8 @@ def generate(output_dir: Path, *, no_input: bool, config_file: Path | None, extr
     template = template_root()
     if config_file is not None and not config_file.is_file():
         raise HubguardError(f"{config_file}: config file not found")
-    name = _check_inputs(template, config_file, extra_context, no_input)
+    given = _merged_inputs(config_file, extra_context)
+    name = _check_inputs(template, given, no_input)
     output_dir = output_dir.resolve()
     if name is not None and (output_dir / name).exists():
         raise HubguardError(f"{output_dir / name} already exists; refusing to overwrite it (choose another -o or repo_name)")
@@ -105,8 +112,9 @@ def generate(output_dir: Path, *, no_input: bool, config_file: Path | None, extr
     try:
         try:
             made = Path(cookiecutter(
-                str(template), no_input=no_input, extra_context=extra_context or None, output_dir=str(staging),
-                config_file=str(config_file) if config_file else None, overwrite_if_exists=False,
+                str(template), no_input=no_input, extra_context=given or None, output_dir=str(staging),
+                # The config's default_context is already merged into extra_context (hubs as JSON).
+                default_config=True, overwrite_if_exists=False,
             ))
         except FailedHookException:
             raise HubguardError("generation refused or failed (see the message above); nothing was written") from None
