@@ -35,7 +35,8 @@ def main() -> int:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # any other failure: one line, and cookiecutter removes the folder
-        print(f"ERROR: generation failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        detail = " ".join(str(exc).split())[:400]  # one line, whatever the exception's text holds
+        print(f"ERROR: generation failed: {type(exc).__name__}: {detail}", file=sys.stderr)
         return 1
     names = ", ".join(h["name"] for h in hubs)
     if keys:

@@ -141,3 +141,25 @@ def test_generate_with_config_file_and_hubs_as_a_list(tmp_path):
     assert (repo / "clusters/oslo/bootstrap/argocd-root.yaml").is_file()
     assert not (repo / ".age").exists()
     assert (repo / ".git").is_dir()
+
+
+def test_post_gen_failure_leaves_nothing(tmp_path, capfd, monkeypatch):
+    # An unusable author date makes the hook's first commit fail, after keys and files were written.
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "not a date")
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(FailedHookException):
+        cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(out))
+    errors = [line for line in capfd.readouterr().err.splitlines() if line.strip()]
+    assert len(errors) == 1 and errors[0].startswith("ERROR: generation failed: GitCommandError"), errors
+    assert os.listdir(out) == []
+
+
+def test_geographic_routing_bakes_geo_mappings(tmp_path):
+    hubs = [dict(TWO[0], backup_hub="munich"), dict(TWO[1], backup_hub="seattle", geo_mapping=["GEO-EU"])]
+    repo = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(tmp_path),
+                             extra_context={"hubs": json.dumps(hubs), "traffic_routing": "Geographic",
+                                            "secrets_backend": "external-secrets-vault"}))
+    profile = json.loads((repo / "global/traffic-manager.json").read_text())["resources"][0]["properties"]
+    assert profile["trafficRoutingMethod"] == "Geographic"
+    assert [e["properties"]["geoMapping"] for e in profile["endpoints"]] == [["WORLD"], ["GEO-EU"]]
