@@ -9,7 +9,7 @@ from typing import Any, Iterable, Iterator
 from hubguard.findings import Finding, Location
 from hubguard.redact import redact
 from hubguard.registry import RuleContext
-from hubguard.rules.secret.scan import Hit
+from hubguard.rules.secret.scan import Hit, object_ref
 from hubguard.sources import SourceFile
 
 ALLOW_OPTION = {
@@ -98,8 +98,6 @@ def locator(doc: Any):
 
 def doc_ref(data: Any) -> str | None:
     if isinstance(data, dict) and data.get("kind") and isinstance(data.get("metadata"), dict):
-        from hubguard.rules.secret.scan import object_ref
-
         return object_ref(data)
     return None
 

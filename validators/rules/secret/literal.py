@@ -60,8 +60,9 @@ def check(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     elif src.kind in ("text", "template") or src.error is not None:
         yamlish = src.kind == "template" or src.error is not None
         hits.extend(scan.literal_hits_in_text(src.path, src.text or "", options, yamlish))
-    taken = _token_lines(ctx, src)
-    hits = [h for h in hits if h.line not in taken and not _reported_as_token(ctx, h.value)]
+    if hits:  # the token scan is only worth its cost when there is something to deduplicate
+        taken = _token_lines(ctx, src)
+        hits = [h for h in hits if h.line not in taken and not _reported_as_token(ctx, h.value)]
     yield from common.findings(ctx, src.path, hits, MESSAGE)
     for hub, obj, hit in rendered.uncovered(src, ctx.repo, lambda obj: _rendered_hits(obj, options)):
         if not _reported_as_token(ctx, hit.value):
@@ -76,13 +77,17 @@ def _rendered_hits(obj, options: scan.Options) -> Iterator[scan.Hit]:
 def _multiline_hits(src, doc, options: scan.Options) -> Iterator[scan.Hit]:
     """Config files embedded in YAML (`application.properties: |` in a ConfigMap): their assignments,
     at their own line in the file."""
-    lines = src.lines
+    lines: list[str] = []
     for path, value in scan.leaves(doc.data):
         if not isinstance(value, str) or "\n" not in value.strip() or "=" not in value and ":" not in value:
             continue
+        found = list(scan.literal_hits_in_text(src.path, value, options, yamlish=False))
+        if not found:
+            continue  # positions cost a round-trip parse: only ask for them when there is a hit
+        lines = lines or src.lines
         line, _ = doc.position(*path)
         first = line + 1 if line <= len(lines) and lines[line - 1].rstrip().endswith(("|", "|-", "|+", ">", ">-", ">+")) else line
-        for hit in scan.literal_hits_in_text(src.path, value, options, yamlish=False):
+        for hit in found:
             source_line = first + hit.line - 1
             text = lines[source_line - 1] if 0 < source_line <= len(lines) else ""
             column = text.find(hit.value) + 1 if hit.value in text else hit.column

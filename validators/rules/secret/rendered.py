@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import weakref
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 from hubguard.model import K8sObject, RepoContext
 from hubguard.rules.secret.scan import Hit, b64decode
@@ -102,6 +102,3 @@ def object_locator(obj: K8sObject) -> Callable[[tuple], tuple[int, int]]:
 
 def object_path(obj: K8sObject, path: tuple) -> str:
     return obj.locate(*path).path or obj.source.path
-
-
-__all__: list[Any] = ["anchored", "uncovered", "object_locator", "object_path"]

@@ -57,8 +57,9 @@ def key_before(text: str, offset: int) -> str:
 # --- known tokens ----------------------------------------------------------------------------------
 
 def token_hits_in_text(path: str, text: str, extra: tuple = ()) -> Iterator[Hit]:
-    lines = Lines(text)
+    lines: Lines | None = None
     for hit in tokens.find_tokens(text, extra):
+        lines = lines or Lines(text)
         line, column = lines.at(hit.start)
         key = key_before(text, hit.start)
         yield Hit(line, column, hit.value, hit.detector.kind, key, f"{path}:{hit.detector.name}:{key or line}",
@@ -91,8 +92,9 @@ def uri_hits_in_value(text: str) -> Iterator[tuple[int, str, str, str]]:
 def uri_hits_in_text(path: str, text: str) -> Iterator[Hit]:
     if "://" not in text:
         return
-    lines = Lines(text)
+    lines: Lines | None = None
     for offset, scheme, user, password in uri_hits_in_value(text):
+        lines = lines or Lines(text)
         line, column = lines.at(offset)
         key = key_before(text, text.rfind(scheme + "://", 0, offset)) or "text"
         yield Hit(line, column, password, f"{scheme.lower()} URI", key, f"{path}:uri:{scheme}:{user}", detail=user)

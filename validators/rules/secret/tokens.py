@@ -212,7 +212,6 @@ _HINTS = (
     "\"auth\"", "hvs.", "hvb.", "hvr.", "npm_",
 )
 
-
 def custom_detectors(patterns: list[dict]) -> tuple[Detector, ...]:
     """Detectors from the `patterns` option: `{name, regex, kind?}`; group 1 is the secret if present."""
     out = []
@@ -225,8 +224,8 @@ def custom_detectors(patterns: list[dict]) -> tuple[Detector, ...]:
 def find_tokens(text: str, extra: tuple[Detector, ...] = ()) -> Iterator[TokenHit]:
     """Every known token in `text`, once per position (the first detector that claims a span wins)."""
     taken: list[tuple[int, int]] = []
-    lowered = text.lower()
-    detectors = DETECTORS if any(h in lowered for h in _HINTS) else ()
+    lowered = text.lower()  # substring tests beat one big case-insensitive alternation by far
+    detectors = DETECTORS if any(hint in lowered for hint in _HINTS) else ()
     for detector in (*detectors, *extra):
         for match in detector.pattern.finditer(text):
             value = match.group(detector.group)
