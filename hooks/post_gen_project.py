@@ -47,7 +47,7 @@ def main() -> int:
         print("!! Store them in your password manager or HSM now; each hub needs its own key as")
         print("!! the flux-system/sops-age Secret. Whoever holds a key can read that hub's secrets.")
         print(BANNER)
-    print(f"Generated {repo} for hubs {names} ({CONTEXT['gitops_engine']}, {CONTEXT['secrets_backend']}).")
+    print(f"Generated {repo.name} for hubs {names} ({CONTEXT['gitops_engine']}, {CONTEXT['secrets_backend']}).")
     print("Next steps:")
     print(f"  cd {repo.name} && hubguard validate")
     print(f"  git remote add origin {CONTEXT['git_url']} && git push -u origin {CONTEXT['git_branch']}")
