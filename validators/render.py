@@ -86,6 +86,7 @@ class Renderer:
         problems: list[RenderProblem] = []
         files: set[str] = set()
         done: set[tuple] = set()
+        seen_objects: set[tuple] = set()
         # (repo-relative path, how Flux applies it, ancestry chain, location that pointed here)
         stack: list[tuple[str, FluxApply, tuple[str, ...], Location | None]] = [
             (root.strip("/") or ".", NO_APPLY, (), None) for root in reversed(hub.roots)
@@ -93,6 +94,8 @@ class Renderer:
         while stack:
             rel, apply, chain, via = stack.pop()
             rel = _normalise(rel)
+            if chain and chain[-1] == rel:
+                continue  # a Kustomization managing its own folder (flux bootstrap's flux-system) is no cycle
             if rel in chain:
                 cycle = " -> ".join((*chain[chain.index(rel):], rel))
                 problems.append(RenderProblem(f"cycle of Flux/Argo CD paths: {cycle}", via, hub.name))
@@ -117,7 +120,13 @@ class Renderer:
             for message, location in rendered.problems:
                 problems.append(RenderProblem(message, location or via, hub.name))
             batch = _substituted(rendered.objects, apply) if apply != NO_APPLY else rendered.objects
-            objects.extend(batch)
+            # One source object reached twice (a folder rendered whole and again through a
+            # Kustomization inside it) is one object on the hub, not two.
+            for obj in batch:
+                identity = (obj.kind, obj.namespace, obj.name, obj.source.path, obj.source.line)
+                if identity not in seen_objects:
+                    seen_objects.add(identity)
+                    objects.append(obj)
             follow_problems: list[tuple[str, Location]] = []
             targets = list(self._follow(batch, objects, follow_problems))
             problems.extend(RenderProblem(message, location, hub.name) for message, location in follow_problems)

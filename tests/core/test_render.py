@@ -274,3 +274,16 @@ def test_exec_plugins_are_never_run(make_repo, tmp_path):
     result = render(root)["a"]
     assert not marker.exists()
     assert result.problems and result.problems[0].location.path == "clusters/a/kustomization.yaml"
+
+
+def test_flux_bootstrap_layout_managing_its_own_folder_is_not_a_cycle(make_repo):
+    tree = {
+        "clusters/a/flux-system/gotk-sync.yaml": flux_to("./clusters/a", "flux-system"),
+        "clusters/a/apps.yaml": flux_to("./apps/base", "apps"),
+        "apps/base/kustomization.yaml": "resources:\n- cm.yaml\n",
+        "apps/base/cm.yaml": CONFIGMAP,
+    }
+    result = render(make_repo(tree))["a"]
+    assert result.problems == []
+    refs = [o.ref for o in result.inventory.objects]
+    assert sorted(refs) == ["ConfigMap/ratings/settings", "Kustomization/flux-system/apps", "Kustomization/flux-system/flux-system"]
