@@ -30,6 +30,7 @@ class ValidateOptions:
     ignore: tuple[str, ...] = ()
     jobs: int | None = None
     only_files: frozenset[str] | None = None  # file-scope rules see only these (changed-since)
+    progress: bool = False  # a progress line on stderr when it is a terminal
     skip_hubs: bool = False  # render no hub: no hub's output can change (changed-since)
 
 
@@ -85,13 +86,26 @@ def load_repository(options: ValidateOptions) -> tuple[Policy, list[SourceFile],
     return policy, files, notes
 
 
-def render_hubs(root: Path, policy: Policy, files: list[SourceFile], names: list[str], jobs: int | None) -> dict[str, HubRender]:
+def render_hubs(root: Path, policy: Policy, files: list[SourceFile], names: list[str], jobs: int | None,
+                progress: bool = False) -> dict[str, HubRender]:
+    from hubguard.progress import HubProgress
+
     renderer = Renderer(root, {f.path: f for f in files})
+    bar = HubProgress(names) if progress else None
     try:
         workers = max(1, min(len(names) or 1, jobs or os.cpu_count() or 2))
+
+        def one(name: str) -> HubRender:
+            result = renderer.render_hub(policy.hubs[name])
+            if bar is not None:
+                bar.hub_done(name)
+            return result
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda name: renderer.render_hub(policy.hubs[name]), names))
+            results = list(pool.map(one, names))
     finally:
+        if bar is not None:
+            bar.close()
         renderer.close()
     return dict(zip(names, results))
 
@@ -99,7 +113,7 @@ def render_hubs(root: Path, policy: Policy, files: list[SourceFile], names: list
 def validate(options: ValidateOptions) -> Report:
     policy, files, notes = load_repository(options)
     names = [] if options.skip_hubs else (list(options.hubs) or sorted(policy.hubs))
-    renders = render_hubs(options.root, policy, files, names, options.jobs)
+    renders = render_hubs(options.root, policy, files, names, options.jobs, options.progress)
     repo = RepoContext(root=options.root, policy=policy, files=files)
     for name, result in renders.items():
         repo.hubs[name] = result.inventory

@@ -165,3 +165,29 @@ def test_render_command_prints_objects_with_origins(make_repo, hubguard):
     code, out, _ = hubguard("render", str(root), "--hub", "a")
     assert code == 0 and out.startswith("# from clusters/a/cm.yaml:1\n") and "LOG_LEVEL: info" in out
     assert "config.kubernetes.io/origin" not in out
+
+
+def test_progress_is_drawn_on_a_terminal_only_after_a_moment(monkeypatch):
+    import io
+    import time
+
+    from hubguard import progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(progress, "DELAY_SECONDS", 0.05)
+    stream = Tty()
+    bar = progress.HubProgress(["munich", "seattle"], stream)
+    bar.hub_done("munich")
+    time.sleep(0.3)
+    bar.hub_done("seattle")
+    bar.close()
+    text = stream.getvalue()
+    assert "1/2 hubs  rendering seattle" in text and "2/2 hubs" in text and text.endswith("\r\033[K")
+    quiet = io.StringIO()  # not a terminal: nothing at all
+    bar = progress.HubProgress(["a"], quiet)
+    time.sleep(0.1)
+    bar.close()
+    assert quiet.getvalue() == ""

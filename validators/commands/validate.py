@@ -33,7 +33,8 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
             root = stack.enter_context(staged_tree(path))
             if policy is None and (root / ".hubguard.yaml").is_file() is False and (path / ".hubguard.yaml").is_file():
                 pass  # an unstaged policy file is not part of the commit; the staged state decides
-        options = ValidateOptions(root=root, policy_path=policy, hubs=hubs, select=select, ignore=ignore, jobs=jobs)
+        options = ValidateOptions(root=root, policy_path=policy, hubs=hubs, select=select, ignore=ignore, jobs=jobs,
+                                  progress=True)
         if changed_since:
             from hubguard.changes import options_for_changes
 
