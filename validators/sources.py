@@ -174,22 +174,12 @@ def load_file(root: Path, rel: str, chart_dirs: tuple[str, ...] = ()) -> SourceF
     except UnicodeDecodeError:
         src.kind, src.note = "skipped", f"{rel}: not UTF-8, not checked"
         return src
-    src.text = text
-    lower = rel.lower()
-    if is_helm_template(rel, chart_dirs):
-        src.kind = "template"
-    elif lower.endswith(YAML_SUFFIXES):
-        src.kind = "yaml"
-        src.documents, src.error = parse_yaml(rel, text)
-    elif lower.endswith(JSON_SUFFIXES):
-        src.kind = "json"
-        src.documents, src.error = parse_json(rel, text)
-    return src
+    return load_text(rel, text, chart_dirs, abspath=full)
 
 
-def load_text(rel: str, text: str, chart_dirs: tuple[str, ...] = ()) -> SourceFile:
-    """A SourceFile from text in memory (tests, staged blobs)."""
-    src = SourceFile(path=rel, abspath=Path(rel), text=text)
+def load_text(rel: str, text: str, chart_dirs: tuple[str, ...] = (), abspath: Path | None = None) -> SourceFile:
+    """A SourceFile from its text: Helm templates stay text, YAML and JSON are parsed."""
+    src = SourceFile(path=rel, abspath=abspath or Path(rel), text=text)
     lower = rel.lower()
     if is_helm_template(rel, chart_dirs):
         src.kind = "template"
