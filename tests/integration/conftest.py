@@ -32,3 +32,7 @@ def validate_json(hubguard):
         return code, json.loads(out)
 
     return run
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: installs a pre-commit hook environment (20-30 s); runs by default")

@@ -1,0 +1,145 @@
+"""The real `pre-commit`: the hook manifest of this repository through `try-repo` and through a
+pinned `repo:` entry (pre-commit builds its own virtualenv with `pip install .` of this project),
+and the `repo: local` hook that `install-hook --local` and the template write.
+
+Installing the hook environment takes 20-30 s (measured: a virtualenv plus this project and its
+dependencies from the package index). `try-repo` always installs into a throw-away store, so it is
+run once (a staged secret is blocked); the pinned `repo:` entry is installed once per session into
+a shared store and used for real `git commit`s, blocked and passing. Both are marked `slow`
+(`-m "not slow"` leaves them out while iterating); they run by default."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from integration_helpers import ENCRYPTED_SECRET, PATCH, PLAINTEXT_SECRET, git, two_hub_files
+
+PROJECT = Path(__file__).resolve().parents[2]
+SECRET = "apps/base/secret.yaml"
+REENCRYPTED_SECRET = ENCRYPTED_SECRET.replace("data:q83kd9Qm3k1=", "data:Zm9vYmFyYmF6=")
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory) -> tuple[Path, str]:
+    """This repository as `pre-commit try-repo` sees it: HEAD plus uncommitted changes to tracked
+    files, committed in a snapshot clone (try-repo makes the same shadow clone itself, but under a
+    new name on every call, which would reinstall the hook environment each time)."""
+    snapshot = tmp_path_factory.mktemp("hook-repo") / "hubguard"
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # never refresh this repository's index
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(PROJECT), str(snapshot)], check=True, env=env)
+    tracked = subprocess.run(["git", "-C", str(PROJECT), "ls-files", "-z"], check=True, capture_output=True, env=env).stdout
+    for rel in filter(None, tracked.decode().split("\0")):
+        source, target = PROJECT / rel, snapshot / rel
+        if source.is_file() and not source.is_symlink():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, target)  # with its mode: an executable bit lost is a diff
+        elif not source.exists() and target.exists():
+            target.unlink()
+    git(snapshot, "add", "-A")
+    git(snapshot, "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-q", "--allow-empty", "--no-verify", "-m", "snapshot")
+    return snapshot, git(snapshot, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def run(pre_commit_home):
+    """run(root, *argv) -> CompletedProcess, with this interpreter's bin folder (pre-commit,
+    hubguard) first on PATH and a pre-commit cache shared by the session."""
+    bindir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "PIP_CACHE_DIR": str(pre_commit_home / "pip"), "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
+           "PRE_COMMIT_COLOR": "never", "NO_COLOR": "1"}
+
+    def call(root: Path, *argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run(list(argv), cwd=root, env=env, capture_output=True, text=True, timeout=300)
+
+    return call
+
+
+def gitops_repo(make_repo, config: str) -> Path:
+    files = two_hub_files()
+    files["apps/base/kustomization.yaml"] = "resources:\n- deploy.yaml\n- secret.yaml\n"
+    files[SECRET] = ENCRYPTED_SECRET
+    files[".pre-commit-config.yaml"] = config
+    return make_repo(files)
+
+
+def head(root: Path) -> str:
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+@pytest.mark.slow  # one pre-commit environment install (20-30 s); try-repo never reuses it
+def test_try_repo_blocks_a_staged_secret_hidden_by_an_unstaged_fix(make_repo, run, hook_repo):
+    snapshot, _ = hook_repo
+    root = gitops_repo(make_repo, "repos: []\n")
+    (root / SECRET).write_text(PLAINTEXT_SECRET)
+    git(root, "add", SECRET)
+    (root / SECRET).write_text(REENCRYPTED_SECRET)  # unstaged: pre-commit stashes it, --staged ignores it
+    blocked = run(root, sys.executable, "-m", "pre_commit", "try-repo", str(snapshot), "hubguard-secrets")
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert "hubguard secrets" in blocked.stdout and "Failed" in blocked.stdout
+    assert f"{SECRET}:7:13 error secret/plaintext-secret" in blocked.stdout
+    assert "Xk9qLm2ZrT-hunter2" not in blocked.stdout  # redacted: the first 4 characters at most
+    assert (root / SECRET).read_text() == REENCRYPTED_SECRET  # the unstaged edit is restored
+
+
+@pytest.mark.slow  # one pre-commit environment install (20-30 s), shared by the session
+def test_a_pinned_hook_blocks_a_commit_with_a_secret_and_lets_a_clean_one_pass(make_repo, run, hook_repo):
+    snapshot, rev = hook_repo
+    # Only the families this repository is about: it is not a complete hub repository (no PDBs, probes ...).
+    config = (f"repos:\n- repo: {snapshot}\n  rev: {rev}\n  hooks:\n  - id: hubguard\n"
+              "    args: [--select, secret/, --select, schema/]\n  - id: hubguard-secrets\n")
+    root = gitops_repo(make_repo, config)
+    assert run(root, sys.executable, "-m", "pre_commit", "install").returncode == 0
+    before = head(root)
+
+    (root / SECRET).write_text(PLAINTEXT_SECRET)
+    git(root, "add", SECRET)
+    blocked = run(root, "git", "commit", "-m", "add the db password")
+    assert blocked.returncode != 0 and head(root) == before
+    assert f"{SECRET}:7:13 error secret/plaintext-secret" in blocked.stdout + blocked.stderr
+    assert "hubguard secrets" in blocked.stdout + blocked.stderr
+
+    (root / SECRET).write_text(REENCRYPTED_SECRET)
+    git(root, "add", SECRET)
+    passed = run(root, "git", "commit", "-m", "seattle: 4 replicas")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert head(root) != before
+
+
+def test_the_local_hook_written_by_install_hook_blocks_a_broken_file(make_repo, run):
+    root = gitops_repo(make_repo, "# hooks of this repository\nrepos: []\n")
+    (root / ".pre-commit-config.yaml").unlink()
+    git(root, "commit", "-qam", "no config yet", "--no-verify")
+    assert run(root, "hubguard", "install-hook", "--local").returncode == 0
+    config = root / ".pre-commit-config.yaml"
+    text = config.read_text()
+    assert "entry: hubguard validate --staged" in text and "language: system" in text
+    # Only the families this repository is about (see above).
+    config.write_text(text + "    args: [--select, secret/, --select, schema/]\n")
+    git(root, "add", ".pre-commit-config.yaml")
+    git(root, "commit", "-qm", "pre-commit", "--no-verify")
+    assert run(root, sys.executable, "-m", "pre_commit", "install").returncode == 0
+    before = head(root)
+
+    (root / "apps/seattle/patch.yaml").write_text("spec:\n  replicas: [4\n")
+    git(root, "add", "apps/seattle/patch.yaml")
+    (root / "apps/seattle/patch.yaml").write_text(PATCH.replace("3", "4"))  # an unstaged fix hides nothing
+    blocked = run(root, "git", "commit", "-m", "broken")
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0 and head(root) == before
+    assert "apps/seattle/patch.yaml:3:1 error schema/yaml-error" in output
+
+    git(root, "add", "apps/seattle/patch.yaml")
+    passed = run(root, "git", "commit", "-m", "seattle: 4 replicas")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert head(root) != before
