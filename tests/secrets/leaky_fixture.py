@@ -177,13 +177,11 @@ stringData:
   username: {enc()}
   password: {enc()}
 {sops_block("^(data|stringData)$")}""",
-    "apps/ratings/secrets/unencrypted.yaml": f"""apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: forgot-to-encrypt
+    "apps/ratings/secrets/unencrypted.yaml": f"""# backup target settings, to be encrypted before the commit
 data:
   endpoint: https://example.invalid/{PW["unenc"]}
 """,
+    "apps/ratings/secrets/README.yaml": "notes: everything in this folder is SOPS-encrypted\n",
     "apps/ratings/secrets/values.yaml": f"""auth:
   password: {PW["sopsvalues"]}
   token: {enc()}
@@ -477,6 +475,7 @@ DECOYS_SPEC: list[tuple[str, str, str]] = [
     ("empty .env value", "apps/ratings/creds.env", "EMPTY_PASSWORD="),
     ("SOPS-encrypted Secret", "apps/ratings/secrets/encrypted.yaml", "password: ENC["),
     ("SOPS age recipient", ".sops.yaml", "age: age1"),
+    ("nothing to encrypt in a SOPS path", "apps/ratings/secrets/README.yaml", "notes:"),
     ("existingSecret", "infra/mongodb-helmrelease.yaml", "existingSecret"),
     ("secretName", "infra/mongodb-helmrelease.yaml", "secretName"),
     ("privateKeySecretRef", "infra/cert-issuer.yaml", "privateKeySecretRef"),

@@ -124,6 +124,9 @@ def test_cluster_definition_lists_and_refs() -> None:
     assert where(findings) == [("secret/cluster-definition", "hub/apimodel.json", 3)]
 
 
+FLUX_SOPS = "creation_rules:\n  - path_regex: .*.yaml\n    encrypted_regex: ^(data|stringData)$\n    age: age1abc\n"
+
+
 @pytest.mark.parametrize(("files", "expected"), [
     ({".sops.yaml": "creation_rules:\n  - path_regex: \\.enc\\.env$\n", "a/app.enc.env": "DB_PASSWORD=x\n"}, ["a/app.enc.env"]),
     ({".sops.yaml": "creation_rules:\n  - path_regex: \\.enc\\.env$\n",
@@ -132,6 +135,11 @@ def test_cluster_definition_lists_and_refs() -> None:
     ({"clusters/.sops.yaml": "creation_rules:\n  - path_regex: ^secrets/\n", "clusters/secrets/a.yaml": "a: 1\n",
       "secrets/b.yaml": "b: 1\n"}, ["clusters/secrets/a.yaml"]),  # nearest config, path relative to it
     ({".sops.yaml": "creation_rules:\n  - path_regex: '['\n", "x.yaml": "a: 1\n"}, []),  # invalid regex ignored
+    # Flux's guide: defaults for every YAML file; only what holds data/stringData must be encrypted.
+    ({".sops.yaml": FLUX_SOPS, "a/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n",
+      "a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {A: b}\n",
+      "a/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\nstringData: {A: b}\n",
+      "a/empty-secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\ndata: {}\n"}, ["a/secret.yaml"]),
 ])
 def test_sops_unencrypted(files: dict[str, str], expected: list[str]) -> None:
     findings = run_rule("secret/sops-unencrypted", repo_from_files(files, hubs={}))

@@ -23,7 +23,7 @@ REFERENCE_SUFFIXES = (
     "provider", "store", "type", "types", "enabled", "enable", "required", "url", "uri", "endpoint", "header",
     "headername", "id", "ids", "format", "field", "selector", "template", "expiry", "expiration", "ttl", "seconds",
     "version", "source", "namespace", "label", "annotation", "mode", "kind", "prefix", "suffix", "regex", "count",
-    "rotation", "duration", "lifetime", "arn", "location", "env", "key" + "ref", "items", "backend", "vault",
+    "rotation", "duration", "lifetime", "arn", "location", "env", "keyref", "items", "backend", "vault",
 )
 REFERENCE_PREFIXES = ("existing", "use", "create", "generate", "auto", "automount", "external", "num", "max", "min")
 # Key names that contain a credential word but never hold one.

@@ -107,6 +107,26 @@ def plaintext_in_scope(data: dict, scope: Scope) -> Iterator[tuple[tuple, Any]]:
 class CreationRule:
     path_regex: re.Pattern[str]
     line: int
+    scope: Scope = Scope()
+    partial: bool = False  # the rule encrypts only some keys (encrypted_regex / encrypted_suffix)
+
+
+def must_encrypt(src: SourceFile, rule: CreationRule) -> bool:
+    """Whether SOPS would encrypt anything in this file under `rule`.
+
+    A rule that encrypts only some keys (Flux's guide: `path_regex: .*.yaml` with
+    `encrypted_regex: ^(data|stringData)$`) sets defaults for every YAML file; it requires
+    encryption only of files holding such keys with a value. Kubernetes objects other than Secrets
+    (a ConfigMap's `data`) are configuration, not secrets, and never require it."""
+    if not rule.partial or not src.documents:
+        return True
+    for doc in src.documents:
+        data = doc.data
+        if isinstance(data, dict) and data.get("kind") and data.get("apiVersion") and data.get("kind") != "Secret":
+            continue
+        if isinstance(data, (dict, list)) and next(plaintext_in_scope(data, rule.scope), None) is not None:
+            return True
+    return False
 
 
 def creation_rules(config: SourceFile | None) -> list[CreationRule]:
@@ -120,9 +140,12 @@ def creation_rules(config: SourceFile | None) -> list[CreationRule]:
         if not isinstance(rule, dict) or not isinstance(rule.get("path_regex"), str):
             continue
         try:
-            out.append(CreationRule(re.compile(rule["path_regex"]), doc.position("creation_rules", index, "path_regex")[0]))
+            path_regex = re.compile(rule["path_regex"])
         except re.error:
             continue
+        scope = Scope.of(rule)
+        partial = scope.encrypted_regex is not None or bool(scope.encrypted_suffix)
+        out.append(CreationRule(path_regex, doc.position("creation_rules", index, "path_regex")[0], scope, partial))
     return out
 
 

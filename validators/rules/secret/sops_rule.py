@@ -22,6 +22,8 @@ def check(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     if rule is None:
         return
     if not sops.file_is_encrypted(src):
+        if not sops.must_encrypt(src, rule):
+            return
         hit = Hit(1, 1, "", "", src.path, f"sops:{src.path}")
         if not common.allowed(ctx, hit):
             message = (f"file matches creation rule path_regex '{rule.path_regex.pattern}' of {config.path} "
@@ -54,7 +56,10 @@ A matching file without SOPS metadata was committed before (or instead of) being
 with metadata but a plaintext value inside its encryption scope was edited after encryption. The
 nearest `.sops.yaml` in the file's folder or above applies, and its first matching rule, as in
 SOPS; the path is matched relative to that file's folder and to the repository root. Rules without
-`path_regex` only set defaults for the `sops` command and require nothing.
+`path_regex` only set defaults for the `sops` command and require nothing. A rule that encrypts
+only some keys (`encrypted_regex: ^(data|stringData)$` over `path_regex: .*.yaml`, as in Flux's
+guide) requires encryption only of files that hold such keys with a value, and never of
+Kubernetes objects other than Secrets (a ConfigMap's `data` is configuration).
 
 FAIL (`.sops.yaml` has `path_regex: .*/secrets/.*\\.yaml$`):
 
