@@ -66,6 +66,9 @@ CASES = [
     ("unrelated-file", edit("README.md", "demo", "demo!"), [], ["no hub checked: no hub's render reads any of the 1 changed file;", "file-level rules on 1 changed file"]),
     ("policy", edit(".hubguard.yaml", "seattle:", "seattle: "), ["munich", "seattle"],
      [".hubguard.yaml changed, so every hub and every file is checked"]),
+    # Which files must be encrypted changed: every file is judged again.
+    ("sops-config", write("apps/.sops.yaml", "creation_rules:\n- path_regex: .*secret.*\\.yaml$\n"), ["munich", "seattle"],
+     ["apps/.sops.yaml changed, so every hub and every file is checked"]),
 ]
 
 
@@ -155,3 +158,13 @@ def test_outside_a_git_repository_is_a_usage_error(make_repo, hubguard):
     root = make_repo(two_hub_files(), git_init=False)
     code, out, err = hubguard("validate", str(root), "--changed-since", "HEAD", "--select", "schema/")
     assert code == 2 and "not inside a git repository" in err
+
+
+def test_a_policy_change_checks_every_file(make_repo, validate_json):
+    """The policy decides severities, options and ignore_paths: unchanged files are judged again."""
+    root = make_repo({**two_hub_files(), "notes/old.yaml": "a: [broken\n"})
+    edit(".hubguard.yaml", "hubs:", "min_hubs: 2\nhubs:")(root)
+    code, report = validate_json(root, "--changed-since", "HEAD", "--select", "schema/")
+    assert code == 1
+    assert [(f["rule"], f["path"]) for f in report["findings"]] == [("schema/yaml-error", "notes/old.yaml")]
+    assert report["summary"]["hubs"] == ["munich", "seattle"]
