@@ -139,7 +139,7 @@ def hubguard_json(path: Path) -> dict | None:
         return None
 
 
-def bench_repo(name: str, meta: dict, *, runs: int, budget: float, peers: bool) -> dict:
+def bench_repo(name: str, meta: dict, *, runs: int, budget: float, peers: bool, timeout: float) -> dict:
     repo = repo_path(name, meta)
     env = environment()
     out_dir = WORK / f"{name}.out"
@@ -151,13 +151,15 @@ def bench_repo(name: str, meta: dict, *, runs: int, budget: float, peers: bool) 
     def timed(key: str, command: list[str], **kwargs) -> Measurement:
         started = time.perf_counter()
         measurement = measure(key, command, runs=runs, budget=budget, env=kwargs.pop("env", env),
-                              stdout=out_dir / f"{key}.out", **kwargs)
+                              stdout=out_dir / f"{key}.out", timeout=timeout, **kwargs)
         m[key] = measurement
         print(f"  {name:8} {key:26} {report.seconds(measurement.wall):>9}  ({len(measurement.runs)} run(s), "
               f"{time.perf_counter() - started:.0f} s)", flush=True)
         return measurement
 
-    hg = timed("hubguard", [tool("hubguard"), "validate", str(repo), "--format", "json"], warmup=True)
+    # No untimed warm-up run: the corpora were just written (page cache) and startup() has already
+    # compiled hubguard's .pyc files; a warm-up on a slow corpus would cost as much as the measurement.
+    hg = timed("hubguard", [tool("hubguard"), "validate", str(repo), "--format", "json"])
     report_json = hubguard_json(Path(hg.output)) or {}
     summary = report_json.get("summary", {})
     result["hubguard_summary"] = summary
@@ -166,7 +168,7 @@ def bench_repo(name: str, meta: dict, *, runs: int, budget: float, peers: bool) 
     result["hubs"] = meta.get("hubs")
     if meta["kind"] == "template":
         timed("hubguard --staged", [tool("hubguard"), "validate", "--staged", ".", "--format", "json"], cwd=repo)
-    timed("floor", floor_command(repo, meta), warmup=True)
+    timed("floor", floor_command(repo, meta))
     rendered = WORK / f"{name}.rendered"
     shutil.rmtree(rendered, ignore_errors=True)
     run_once(floor_command(repo, meta, rendered), env=env)
@@ -185,24 +187,30 @@ def bench_repo(name: str, meta: dict, *, runs: int, budget: float, peers: bool) 
 
 
 def checkov_hubs(output: Path, hubs: list[str]) -> list[str] | None:
-    """Hubs whose overlay checkov reported anything for (it builds overlays as kustomize roots)."""
+    """Hubs checkov reported anything for: a result whose file or resource names the hub's overlay
+    (it builds every overlay as a kustomize root, but reports only some of them)."""
     try:
         text = output.read_text()
     except OSError:
         return None
-    return [hub for hub in hubs if f"/apps/{hub}/" in text or f"overlay:{hub}:" in text]
+    return [hub for hub in hubs if f"/{hub}/" in text or f":{hub}:" in text]
 
 
-def per_hub(name: str, meta: dict) -> dict:
+def per_hub(name: str, meta: dict, budget: float, timeout: float) -> dict:
     """`--hub X` for each hub, once each: their times add up to about the whole, and together they
-    report what the whole run reports (cross-hub rules aside, which need every hub)."""
+    report what the whole run reports (cross-hub rules aside, which need every hub). Stops when
+    `budget` seconds are spent; the result then says how many hubs ran."""
     repo, env = WORK / name, environment()
-    total, keys_union, rules_seen = 0.0, set(), {}
+    total, keys_union, rules_seen, done = 0.0, set(), {}, 0
     out_dir = WORK / f"{name}.out"
     for hub in meta["hubs"]:
+        if total > budget:
+            break
         out = out_dir / f"hub-{hub}.json"
-        run = run_once([tool("hubguard"), "validate", str(repo), "--hub", hub, "--format", "json"], env=env, stdout=out)
+        run = run_once([tool("hubguard"), "validate", str(repo), "--hub", hub, "--format", "json"], env=env, stdout=out,
+                       timeout=timeout)
         total += run.wall
+        done += 1
         data = hubguard_json(out) or {}
         for f in data.get("findings", []):
             keys_union.add(_finding_key(f))
@@ -210,7 +218,7 @@ def per_hub(name: str, meta: dict) -> dict:
     whole = hubguard_json(out_dir / "hubguard.out") or {}
     whole_keys = {_finding_key(f) for f in whole.get("findings", [])}
     return {
-        "hubs": len(meta["hubs"]), "sum_wall_s": round(total, 3),
+        "hubs": len(meta["hubs"]), "hubs_run": done, "sum_wall_s": round(total, 3),
         "findings_whole": len(whole_keys), "findings_union_per_hub": len(keys_union),
         "only_in_whole": sorted({k[0] for k in whole_keys - keys_union}),
         "only_in_per_hub": sorted({k[0] for k in keys_union - whole_keys}),
@@ -273,10 +281,21 @@ def startup(runs: int = 10) -> Measurement:
 def profile(size: str) -> Path:
     out = RESULTS / f"profile-{size}.txt"
     prof = WORK / f"profile-{size}.prof"
-    with open(out, "w") as handle:
-        subprocess.run([sys.executable, str(HERE / "hotspots.py"), str(WORK / size), "--out", str(prof), "--top", "40"],
-                       stdout=handle, stderr=subprocess.STDOUT, env=environment())
+    proc = subprocess.run([sys.executable, str(HERE / "hotspots.py"), str(WORK / size), "--out", str(prof), "--top", "40"],
+                          capture_output=True, text=True, env=environment())
+    text = proc.stdout + proc.stderr
+    # Function locations without this machine's folders: the checkout, the venv, the interpreter.
+    for prefix, name in ((sysconfig_path("purelib"), "<site-packages>"), (sysconfig_path("stdlib"), "<stdlib>"),
+                         (str(HERE.parent), ".")):
+        text = text.replace(prefix + "/", name + "/")
+    out.write_text(text, encoding="utf-8")
     return out
+
+
+def sysconfig_path(name: str) -> str:
+    import sysconfig
+
+    return sysconfig.get_paths()[name]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-peers", action="store_true", help="time hubguard and the floor only")
     parser.add_argument("--per-hub", default="medium,large", help="sizes on which to time --hub runs")
     parser.add_argument("--profile", action="store_true", help="also profile hubguard on the medium corpus")
+    parser.add_argument("--timeout", type=float, default=240.0, help="kill any single run after this many seconds")
     args = parser.parse_args(argv)
     sizes = args.sizes.split(",") if args.sizes else (["small", "medium"] if args.quick else ["small", "medium", "large"])
     started = time.perf_counter()
@@ -300,9 +320,13 @@ def main(argv: list[str] | None = None) -> int:
             continue
         size_runs = 1 if args.quick else RUNS.get(name, 5)
         results["corpora"][name] = bench_repo(name, meta, runs=size_runs, budget=BUDGET.get(name, 60.0),
-                                              peers=not args.no_peers)
+                                              peers=not args.no_peers, timeout=args.timeout)
+        whole = results["corpora"][name]["measurements"]["hubguard"]
         if name in args.per_hub.split(",") and meta["kind"] == "multihub":
-            results["corpora"][name]["per_hub"] = per_hub(name, meta)
+            if whole.ok and whole.runs[-1].exit_code in (0, 1):
+                results["corpora"][name]["per_hub"] = per_hub(name, meta, 2 * whole.wall + 30, args.timeout)
+            else:
+                print(f"  {name:8} per-hub runs skipped: the whole run did not finish", flush=True)
     if "template" not in metas and "small" in metas:
         # Until the template works, --staged is timed on the small corpus (also a committed repo).
         repo = WORK / "small"
