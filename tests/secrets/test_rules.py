@@ -57,6 +57,9 @@ LITERAL_CASES = [
     ("references", "values.yaml",
      "auth:\n  existingSecret: db\n  passwordSecretRef: {name: db, key: pw}\n  secretName: tls\n", []),
     ("too short", "values.yaml", "password: ab\n", []),
+    ("ExternalSecret secretKey names the key to create", "es.yaml",
+     "kind: ExternalSecret\nspec:\n  data:\n    - secretKey: root-password\n      remoteRef:\n        key: mongodb-root-password\n", []),
+    ("secretKey without remoteRef is a literal", "aws.yaml", "aws:\n  secretKey: " + PW + "\n", [2]),
 ]
 
 

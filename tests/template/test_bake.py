@@ -14,16 +14,11 @@ import yaml
 from template_support import COMBOS, THREE_HUBS, kustomize_roots, run, text_files, validate_json
 
 UNRENDERED = re.compile(r"\{\{\s*cookiecutter|\{%|\{#|__hub__|@HUBGUARD_VERSION@|_hub_template|_repo_template")
-ESO_FALSE_POSITIVE = pytest.mark.xfail(
-    strict=True,
-    reason="validator: secret/sensitive-literal flags ExternalSecret spec.data[].secretKey (a key name, not a value)",
-)
 
 
 def combo_params():
     for engine, backend in COMBOS:
-        marks = [ESO_FALSE_POSITIVE] if backend.startswith("external-secrets") else []
-        yield pytest.param(engine, backend, id=f"{engine}-{backend}", marks=marks)
+        yield pytest.param(engine, backend, id=f"{engine}-{backend}")
 
 
 @pytest.mark.parametrize(("engine", "backend"), COMBOS)

@@ -199,6 +199,8 @@ def literal_hits_in_data(data: Any, locate: Locator, options: Options, prefix: s
                     continue  # a generated Secret is secret/plaintext-secret's business
                 if isinstance(child, (dict, list)):
                     yield from walk(child, (*path, key))
+                elif key == "secretKey" and ("remoteRef" in node or "sourceRef" in node):
+                    continue  # External Secrets: the name of the key to create, fetched from remoteRef
                 elif key not in ("name", "value") or not isinstance(name, str):
                     yield from check(str(key), child, (*path, key), f"key {dotted((*path, key))}", f"{prefix}:{dotted((*path, key))}")
         elif isinstance(node, list):
