@@ -68,16 +68,17 @@ def _object_token_hits(obj, extra) -> Iterator[Hit]:
     locate = rendered.object_locator(obj)
     for path, value in scan.leaves(obj.data):
         if isinstance(value, str):
-            yield from scan.token_hits_in_value(value, locate(path), scan.dotted(path), f"{obj.ref}:{scan.dotted(path)}", path, extra)
+            yield from scan.token_hits_in_value(value, lambda p=path: locate(p), scan.dotted(path), f"{obj.ref}:{scan.dotted(path)}", path, extra)
     if objects.is_secret(obj.data):
         for path, key, text in scan.secret_values(obj.data):
             if path[0] == "data":
-                yield from scan.token_hits_in_value(text, locate(path), f"data.{key}", f"{obj.ref}:data.{key}", path, extra)
+                yield from scan.token_hits_in_value(text, lambda p=path: locate(p), f"data.{key}", f"{obj.ref}:data.{key}", path, extra)
 
 
-def _uri_value_hits(text: str, at: tuple[int, int], where: str, ident: str, path: tuple) -> Iterator[Hit]:
+def _uri_value_hits(text: str, at: scan.Position, where: str, ident: str, path: tuple) -> Iterator[Hit]:
     for _, scheme, user, password in scan.uri_hits_in_value(text):
-        yield Hit(at[0], at[1], password, f"{scheme.lower()} URI", where, f"{ident}:{scheme}:{user}", path, user)
+        line, column = scan.resolve(at)
+        yield Hit(line, column, password, f"{scheme.lower()} URI", where, f"{ident}:{scheme}:{user}", path, user)
 
 
 def check_uris(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
@@ -96,7 +97,7 @@ def _object_uri_hits(obj) -> Iterator[Hit]:
     locate = rendered.object_locator(obj)
     for path, value in scan.leaves(obj.data):
         if isinstance(value, str) and "://" in value:
-            yield from _uri_value_hits(value, locate(path), scan.dotted(path), f"{obj.ref}:{scan.dotted(path)}", path)
+            yield from _uri_value_hits(value, lambda p=path: locate(p), scan.dotted(path), f"{obj.ref}:{scan.dotted(path)}", path)
 
 
 def _unique(hits: list[Hit]) -> list[Hit]:

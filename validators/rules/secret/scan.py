@@ -66,9 +66,19 @@ def token_hits_in_text(path: str, text: str, extra: tuple = ()) -> Iterator[Hit]
                   detail=hit.detector.name)
 
 
-def token_hits_in_value(value: str, at: tuple[int, int], where: str, ident: str, path: tuple, extra: tuple = ()) -> Iterator[Hit]:
+Position = tuple[int, int] | Callable[[], tuple[int, int]]
+
+
+def resolve(at: Position) -> tuple[int, int]:
+    """Positions may be given lazily: finding a field's line parses the file with ruamel, which
+    is only worth doing for the few values that hold a secret."""
+    return at() if callable(at) else at
+
+
+def token_hits_in_value(value: str, at: Position, where: str, ident: str, path: tuple, extra: tuple = ()) -> Iterator[Hit]:
     for hit in tokens.find_tokens(value, extra):
-        yield Hit(at[0], at[1], hit.value, hit.detector.kind, where, f"{ident}:{hit.detector.name}", path, hit.detector.name)
+        line, column = resolve(at)
+        yield Hit(line, column, hit.value, hit.detector.kind, where, f"{ident}:{hit.detector.name}", path, hit.detector.name)
 
 
 # --- credentials in URIs ---------------------------------------------------------------------------
