@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import os
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from hubguard.cli import main
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "hubguard tests",
@@ -66,3 +68,32 @@ def make_repo(tmp_path):
         return init_repo(root, files, commit=commit)
 
     return make
+
+
+@pytest.fixture
+def hubguard(capsys):
+    """hubguard(*args) -> (exit code, stdout, stderr), through the CLI's real error boundary."""
+
+    def run(*args: str):
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def validate_json(hubguard):
+    """validate_json(path, *args) -> (exit code, parsed JSON report); never a traceback or exit 2/3."""
+
+    def run(path, *args: str):
+        code, out, err = hubguard("validate", str(path), "--format", "json", *args)
+        assert "Traceback" not in err, err
+        assert code in (0, 1), err
+        return code, json.loads(out)
+
+    return run
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: installs a pre-commit hook environment (20-30 s); runs by default")
