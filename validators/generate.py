@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import shutil
 import sys
 import tempfile
@@ -109,6 +110,12 @@ def generate(output_dir: Path, *, no_input: bool, config_file: Path | None, extr
     created_output = not output_dir.exists()
     output_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".hubguard-new-", dir=output_dir))
+    # cookiecutter logs a failing hook with a full traceback; the hook has already printed the one
+    # line that matters, so its logger is silenced for the run.
+    cookiecutter_logger = logging.getLogger("cookiecutter")
+    saved_level, saved_propagate = cookiecutter_logger.level, cookiecutter_logger.propagate
+    cookiecutter_logger.setLevel(logging.CRITICAL + 1)
+    cookiecutter_logger.propagate = False
     try:
         try:
             made = Path(cookiecutter(
@@ -126,6 +133,8 @@ def generate(output_dir: Path, *, no_input: bool, config_file: Path | None, extr
         made.rename(target)
         return target
     finally:
+        cookiecutter_logger.setLevel(saved_level)
+        cookiecutter_logger.propagate = saved_propagate
         shutil.rmtree(staging, ignore_errors=True)
         if created_output and not any(output_dir.iterdir()):
             output_dir.rmdir()

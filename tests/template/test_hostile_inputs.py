@@ -163,3 +163,18 @@ def test_geographic_routing_bakes_geo_mappings(tmp_path):
     profile = json.loads((repo / "global/traffic-manager.json").read_text())["resources"][0]["properties"]
     assert profile["trafficRoutingMethod"] == "Geographic"
     assert [e["properties"]["geoMapping"] for e in profile["endpoints"]] == [["WORLD"], ["GEO-EU"]]
+
+
+def test_hubguard_new_reports_a_failing_hook_in_one_line_without_traceback(tmp_path, capfd, monkeypatch):
+    from hubguard.cli import main
+
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "not a date")  # the post-gen hook's commit fails
+    out = tmp_path / "out"
+    code = main(["new", "--no-input", "-o", str(out)])
+    err = capfd.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[0].startswith("ERROR: generation failed: GitCommandError") and lines[-1].startswith("hubguard: ")
+    assert len(lines) == 2, lines
+    assert not out.exists() or os.listdir(out) == []
