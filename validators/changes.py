@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from hubguard.engine import ValidateOptions, load_repository, render_hubs
+from hubguard.engine import Prepared, ValidateOptions, load_repository, render_hubs
 from hubguard.errors import HubguardError
 from hubguard.policy import POLICY_FILE, Policy
 
@@ -60,13 +60,16 @@ def options_for_changes(path: Path, ref: str, options: ValidateOptions) -> tuple
     if not changes.all:
         return None, f"{label}: no file changed; nothing to check"
 
-    policy, files, _notes = load_repository(options)
+    policy, files, notes = load_repository(options)
     global_change = _global_change(changes.all, policy, options, top, path.resolve())
     if global_change:
-        return replace(options, only_files=None), f"{label}: {global_change} changed, so every hub and every file is checked"
+        return (replace(options, only_files=None, prepared=Prepared(policy, files, notes, {})),
+                f"{label}: {global_change} changed, so every hub and every file is checked")
 
     names = list(options.hubs) or sorted(policy.hubs)
-    read_by = {name: set(render.files) for name, render in render_hubs(options.root, policy, files, names, options.jobs).items()}
+    renders = render_hubs(options.root, policy, files, names, options.jobs)
+    read_by = {name: set(render.files) for name, render in renders.items()}
+    prepared = Prepared(policy, files, notes, renders)  # validate() reuses these: no second load or render
     if changes.gone:
         at_ref = _files_read_at(repo, commit, prefix, options, names)
         if at_ref is None:  # REF's tree does not load (a broken policy then): be safe
@@ -83,8 +86,8 @@ def options_for_changes(path: Path, ref: str, options: ValidateOptions) -> tuple
                       "or scanned by hubguard")
     note = f"{label}: {_describe_hubs(names, chosen, reasons, len(changes.all))}; file-level rules on {_count(scanned, 'changed file')}"
     if not chosen:
-        return replace(options, skip_hubs=True, only_files=frozenset(scanned)), note
-    return replace(options, hubs=tuple(chosen), only_files=frozenset(scanned)), note
+        return replace(options, skip_hubs=True, only_files=frozenset(scanned), prepared=prepared), note
+    return replace(options, hubs=tuple(chosen), only_files=frozenset(scanned), prepared=prepared), note
 
 
 def changed_paths(repo, commit_sha: str, prefix: PurePosixPath) -> Changes:

@@ -22,6 +22,17 @@ MISSING_REASON = "suppress/missing-reason"
 
 
 @dataclass(frozen=True)
+class Prepared:
+    """A repository already loaded and (partly) rendered, e.g. by --changed-since to decide which
+    hubs to check; validate() reuses it instead of loading and rendering twice."""
+
+    policy: Policy
+    files: list[SourceFile]
+    notes: list[str]
+    renders: dict[str, HubRender]
+
+
+@dataclass(frozen=True)
 class ValidateOptions:
     root: Path
     policy_path: Path | None = None
@@ -32,6 +43,7 @@ class ValidateOptions:
     only_files: frozenset[str] | None = None  # file-scope rules see only these (changed-since)
     progress: bool = False  # a progress line on stderr when it is a terminal
     skip_hubs: bool = False  # render no hub: no hub's output can change (changed-since)
+    prepared: Prepared | None = None
 
 
 @dataclass
@@ -111,9 +123,17 @@ def render_hubs(root: Path, policy: Policy, files: list[SourceFile], names: list
 
 
 def validate(options: ValidateOptions) -> Report:
-    policy, files, notes = load_repository(options)
+    if options.prepared is not None:
+        policy, files, notes = options.prepared.policy, options.prepared.files, list(options.prepared.notes)
+    else:
+        policy, files, notes = load_repository(options)
     names = [] if options.skip_hubs else (list(options.hubs) or sorted(policy.hubs))
-    renders = render_hubs(options.root, policy, files, names, options.jobs, options.progress)
+    known = options.prepared.renders if options.prepared is not None else {}
+    renders = {name: known[name] for name in names if name in known}
+    missing = [name for name in names if name not in renders]
+    if missing:
+        renders.update(render_hubs(options.root, policy, files, missing, options.jobs, options.progress))
+    renders = {name: renders[name] for name in names}
     repo = RepoContext(root=options.root, policy=policy, files=files)
     for name, result in renders.items():
         repo.hubs[name] = result.inventory
