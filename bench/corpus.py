@@ -392,6 +392,34 @@ def _pem(rng: random.Random) -> list[str]:
     return ["-----BEGIN RSA PRIVATE KEY-----", *[body[i:i + 64] for i in range(0, len(body), 64)], "-----END RSA PRIVATE KEY-----"]
 
 
+BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def bech32(hrp: str, payload: bytes) -> str:
+    """BIP-173 encoding, as age writes its keys: a made-up key fails the checksum and is rightly ignored."""
+    def polymod(values: list[int]) -> int:
+        chk = 1
+        for value in values:
+            top = chk >> 25
+            chk = (chk & 0x1FFFFFF) << 5 ^ value
+            for i, gen in enumerate((0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)):
+                chk ^= gen if (top >> i) & 1 else 0
+        return chk
+
+    data, acc, bits = [], 0, 0
+    for byte in payload:  # 8-bit bytes to 5-bit groups
+        acc, bits = (acc << 8) | byte, bits + 8
+        while bits >= 5:
+            bits -= 5
+            data.append((acc >> bits) & 31)
+    if bits:
+        data.append((acc << (5 - bits)) & 31)
+    expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+    mod = polymod(expanded + data + [0] * 6) ^ 1
+    checksum = [(mod >> 5 * (5 - i)) & 31 for i in range(6)]
+    return hrp + "1" + "".join(BECH32[d] for d in data + checksum)
+
+
 def planted_file(rng: random.Random, variant: int) -> tuple[str, SecretFile]:
     """One file with one planted credential; returns (suffix, file). Variants cycle through kinds."""
     kind = variant % 12
@@ -440,8 +468,8 @@ def planted_file(rng: random.Random, variant: int) -> tuple[str, SecretFile]:
         key = _rand(rng, "0123456789abcdef", 40)
         text = f"service:\n  name: search\n  api_key: {key}\n  timeout: 30\n"
         return ".yaml", SecretFile(text, [(3, 3, "sensitive-literal-yaml")])
-    age = "AGE-SECRET-KEY-1" + _rand(rng, "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 58)
-    text = f"# created: 2024-01-01T00:00:00Z\n# public key: age1{_rand(rng, 'qpzry9x8gf2tvdw0s3jn54khce6mua7l', 58)}\n{age}\n"
+    age = bech32("age-secret-key-", rng.randbytes(32)).upper()
+    text = f"# created: 2024-01-01T00:00:00Z\n# public key: {bech32('age', rng.randbytes(32))}\n{age}\n"
     return ".txt", SecretFile(text, [(3, 3, "age-secret-key")])
 
 
