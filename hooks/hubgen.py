@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import json
 import os
 import secrets
 import shutil
@@ -31,6 +32,10 @@ VERSIONED_FILES = (".github/workflows/hubguard.yml", "azure-pipelines.yml", ".pr
 AGE_DIR = ".age"
 ENCRYPTED_REGEX = "^(data|stringData)$"
 SECRET_FILE = "apps/ratings/overlays/{hub}/mongodb-credentials.sops.yaml"
+RECORD_FILE = ".hubguard-template.json"
+HUB_RECORD_KEYS = ("name", "location", "kubernetes_version", "ingress_host", "onprem_cidrs", "backup_hub",
+                   "age_recipient", "dns_server", "geo_mapping")
+TEMPLATE_PARTS = ("cookiecutter.json", "hooks", "{{cookiecutter.repo_name}}")
 
 
 class GenerationError(RuntimeError):
@@ -150,38 +155,57 @@ def charts(c: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 # -- rendering -------------------------------------------------------------------------------
-def render_tree(repo: Path, context: dict[str, Any], hubs: list[dict[str, Any]]) -> list[str]:
-    """Render `_repo_template/` once and `_hub_template/` per hub into `repo`; remove both.
-    A file that renders to nothing but whitespace is an option that is off: it is not written."""
-    env = environment(context.get("registry_mirror") or "")
+def template_variables(context: dict[str, Any], hubs: list[dict[str, Any]]) -> dict[str, Any]:
+    """What every template file sees: the answers (`c`), the enriched hubs, the charts and the
+    engine/backend flags."""
     c = context
-    flags = {
+    return {
+        "c": c, "hubs": hubs, "charts": charts(c),
         "flux": c["gitops_engine"] in ("flux", "both"),
         "argocd": c["gitops_engine"] in ("argocd", "both"),
         "sops": c["secrets_backend"] == "sops-age",
         "eso": c["secrets_backend"].startswith("external-secrets"),
     }
-    chart_list = charts(c)
+
+
+def render_folder(source_root: Path, target: Path, env: jinja2.Environment, variables: dict[str, Any],
+                  hub_name: str | None = None) -> list[str]:
+    """Render every file of `source_root` into `target` (`__hub__` in a path becoming `hub_name`).
+    A file that renders to nothing but whitespace is an option that is off: it is not written."""
     written: list[str] = []
-    jobs: list[tuple[Path, dict[str, Any], str | None]] = [(repo / REPO_TEMPLATE, {}, None)]
-    jobs += [(repo / HUB_TEMPLATE, {"hub": hub}, hub["name"]) for hub in hubs]
-    for source_root, extra, hub_name in jobs:
-        if not source_root.is_dir():
+    if not source_root.is_dir():
+        return written
+    for source in sorted(p for p in source_root.rglob("*") if p.is_file()):
+        rel = source.relative_to(source_root).as_posix()
+        if hub_name is not None:
+            rel = rel.replace(HUB_PLACEHOLDER, hub_name)
+        try:
+            text = env.from_string(source.read_text(encoding="utf-8")).render(**variables)
+        except jinja2.TemplateError as exc:
+            raise GenerationError(f"template {source_root.name}/{source.relative_to(source_root).as_posix()}: {exc}") from None
+        if not text.strip():
             continue
-        for source in sorted(p for p in source_root.rglob("*") if p.is_file()):
-            rel = source.relative_to(source_root).as_posix()
-            if hub_name is not None:
-                rel = rel.replace(HUB_PLACEHOLDER, hub_name)
-            try:
-                text = env.from_string(source.read_text(encoding="utf-8")).render(c=c, hubs=hubs, charts=chart_list, **flags, **extra)
-            except jinja2.TemplateError as exc:
-                raise GenerationError(f"template {source.relative_to(repo).as_posix()}: {exc}") from None
-            if not text.strip():
-                continue
-            target = repo / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-            written.append(rel)
+        path = target / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(rel)
+    return written
+
+
+def render_hub(hub_template: Path, target: Path, context: dict[str, Any], hubs: list[dict[str, Any]],
+               hub: dict[str, Any]) -> list[str]:
+    """Render `_hub_template/` for one hub of `hubs` (enriched) into `target` (`hubguard hub add`)."""
+    env = environment(context.get("registry_mirror") or "")
+    return render_folder(hub_template, target, env, {**template_variables(context, hubs), "hub": hub}, hub["name"])
+
+
+def render_tree(repo: Path, context: dict[str, Any], hubs: list[dict[str, Any]]) -> list[str]:
+    """Render `_repo_template/` once and `_hub_template/` per hub into `repo`; remove both."""
+    env = environment(context.get("registry_mirror") or "")
+    variables = template_variables(context, hubs)
+    written = render_folder(repo / REPO_TEMPLATE, repo, env, variables)
+    for hub in hubs:
+        written += render_folder(repo / HUB_TEMPLATE, repo, env, {**variables, "hub": hub}, hub["name"])
     for folder in (REPO_TEMPLATE, HUB_TEMPLATE):
         shutil.rmtree(repo / folder, ignore_errors=True)
     return written
@@ -201,6 +225,66 @@ def hubguard_version() -> str:
         return version("hubguard")
     except Exception:  # PackageNotFoundError, or metadata unreadable: the template's own version
         return "0.1.0"
+
+
+# -- what the repository was generated from ---------------------------------------------------
+def template_fingerprint(template: Path, version: str | None = None) -> dict[str, Any]:
+    """The template's identity: hubguard's version, a SHA-256 over the template's own files
+    (paths and bytes) and, in a clean git checkout, the commit that holds it (`hubguard update`
+    can regenerate that version from the template's history)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for part in TEMPLATE_PARTS:
+        root = template / part
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            if "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            digest.update(path.relative_to(template).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    out: dict[str, Any] = {"version": version or hubguard_version(), "sha256": digest.hexdigest()}
+    commit = _clean_commit(template)
+    if commit:
+        out["commit"] = commit
+    return out
+
+
+def _clean_commit(template: Path) -> str | None:
+    """HEAD of the git work tree holding the template, if its template files are committed as they are."""
+    try:
+        head = subprocess.run(["git", "-C", str(template), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", str(template), "status", "--porcelain", "--", *TEMPLATE_PARTS],
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if head.returncode != 0 or dirty.returncode != 0 or dirty.stdout.strip():
+        return None
+    return head.stdout.strip() or None
+
+
+def hub_record(hub: dict[str, Any]) -> dict[str, Any]:
+    """A hub as an answer: its given fields and its age public key, none of the derived values."""
+    return {key: hub[key] for key in HUB_RECORD_KEYS if hub.get(key) not in (None, "", [])}
+
+
+def write_record(repo: Path, context: dict[str, Any], hubs: list[dict[str, Any]], template: Path,
+                 version: str | None = None) -> str:
+    """Record the template version and every answer in `.hubguard-template.json`, so that
+    `hubguard hub add/remove` and `hubguard update` can render the same template again. Answers
+    hold no secret: an age key's public half is an answer, its private half never is. Answers are
+    [name, value] pairs, one a line: a name such as chart_external_secrets is not a secret's key."""
+    answers = [[key, value] for key, value in sorted(context.items()) if not key.startswith("_") and key != "hubs"]
+    (repo / RECORD_FILE).write_text(format_record(template_fingerprint(template, version), answers, hubs), encoding="utf-8")
+    return RECORD_FILE
+
+
+def format_record(template: dict[str, Any], answers: list[list[Any]], hubs: list[dict[str, Any]]) -> str:
+    lines = ["{", f'  "template": {json.dumps(template)},', '  "answers": [']
+    lines += [f"    {json.dumps(pair)}{',' if i < len(answers) - 1 else ''}" for i, pair in enumerate(answers)]
+    lines += ["  ],", '  "hubs": [']
+    lines += [f"    {json.dumps(hub_record(hub))}{',' if i < len(hubs) - 1 else ''}" for i, hub in enumerate(hubs)]
+    lines += ["  ]", "}"]
+    return "\n".join(lines) + "\n"
 
 
 # -- keys and secrets ------------------------------------------------------------------------

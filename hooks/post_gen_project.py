@@ -5,6 +5,7 @@ half-generated repository, so a failed run leaves nothing behind.
 """
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -14,21 +15,33 @@ sys.path.insert(0, str(Path(CONTEXT["_repo_dir"]) / "hooks"))
 
 from hubgen import (  # noqa: E402
     GenerationError, commit_all, encrypt_samples, enrich_hubs, hubguard_version, make_age_keys, render_tree,
-    stamp_version,
+    stamp_version, write_record,
 )
 from hubinputs import InputError, validate_context  # noqa: E402
 
 BANNER = "!" * 78
+# Set by `hubguard update`: render the files only (recorded age recipients, no new keys, no
+# encrypted samples, no commit, no messages), to compare two template versions.
+RENDER_ONLY = os.environ.get("HUBGUARD_RENDER_ONLY") == "1"
+# The hubguard version the CI files pin; `hubguard update` renders an older template with the
+# version that template was generated with.
+VERSION = (os.environ.get("HUBGUARD_TEMPLATE_VERSION") if RENDER_ONLY else None) or hubguard_version()
 
 
 def main() -> int:
     repo = Path.cwd()
     try:
-        hubs = enrich_hubs(validate_context(CONTEXT))
-        keys = make_age_keys(repo, hubs) if CONTEXT["secrets_backend"] == "sops-age" else []
+        given = validate_context(CONTEXT)
+        hubs = enrich_hubs(given)
+        sops = CONTEXT["secrets_backend"] == "sops-age"
+        keys = make_age_keys(repo, hubs) if sops and not RENDER_ONLY else []
         render_tree(repo, CONTEXT, hubs)
-        stamp_version(repo, hubguard_version())
-        if CONTEXT["secrets_backend"] == "sops-age":
+        stamp_version(repo, VERSION)
+        write_record(repo, CONTEXT, [{**g, "age_recipient": h["age_recipient"]} for g, h in zip(given, hubs)],
+                     Path(CONTEXT["_repo_dir"]), VERSION)
+        if RENDER_ONLY:
+            return 0
+        if sops:
             encrypt_samples(repo, hubs)
         commit_all(repo, CONTEXT["git_branch"], f"Initial multi-hub GitOps repository for {CONTEXT['project_name']} (hubguard new)")
     except (InputError, GenerationError) as exc:
