@@ -38,6 +38,7 @@ class Measurement:
 
     @property
     def ok(self) -> bool:
+        """Every run finished (exit codes 0 and 1 both mean "checked"; killed runs are negative)."""
         return bool(self.runs) and all(r.exit_code >= 0 for r in self.runs)
 
     @property
