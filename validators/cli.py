@@ -113,6 +113,64 @@ def install_hook(path: Path, local: bool, rev: str | None) -> None:
     sys.exit(run_install_hook(path, local=local, rev=rev))
 
 
+def _day2_options(command):
+    """Options shared by the day-2 commands that change a generated repository."""
+    command = click.option("--allow-dirty", is_flag=True, help="Write into a work tree with uncommitted changes (never commits).")(command)
+    command = click.option("--dry-run", is_flag=True, help="Only print what would change (the default on a dirty work tree).")(command)
+    command = click.option("--commit", is_flag=True, help="Commit the changed files (clean work tree only).")(command)
+    return click.option("-C", "--repo", "path", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+                        help="The generated repository (or a folder inside it).")(command)
+
+
+@cli.group()
+def hub() -> None:
+    """Add a hub to, or retire a hub from, a repository made by `hubguard new`."""
+
+
+@hub.command("add")
+@click.argument("name")
+@click.option("--location", required=True, help="Azure Stack Hub location (region name) of the hub.")
+@click.option("--ingress-host", "ingress_host", required=True, help="The hub's own host name (the traffic manager probes it).")
+@click.option("--onprem-cidr", "onprem_cidrs", multiple=True, required=True, metavar="CIDR", help="An on-prem range of the hub (repeatable).")
+@click.option("--backup-hub", "backup_hub", metavar="HUB", help="Where this hub's nightly backup goes (default: the hub with the fewest backups).")
+@click.option("--kubernetes-version", "kubernetes_version", metavar="1.NN", help="Default: the first hub's version.")
+@click.option("--geo-mapping", "geo_mapping", multiple=True, metavar="CODE", help="Traffic Manager geographic code (Geographic routing; repeatable).")
+@_day2_options
+def hub_add(name: str, location: str, ingress_host: str, onprem_cidrs: tuple[str, ...], backup_hub: str | None,
+            kubernetes_version: str | None, geo_mapping: tuple[str, ...], path: Path, commit: bool, dry_run: bool,
+            allow_dirty: bool) -> None:
+    """Render hub NAME's trees and add it to the policy, .sops.yaml, the traffic manager and the other hubs."""
+    from hubguard.commands.hub import run_hub_add
+
+    given = {"name": name, "location": location, "ingress_host": ingress_host, "onprem_cidrs": list(onprem_cidrs),
+             "backup_hub": backup_hub, "kubernetes_version": kubernetes_version, "geo_mapping": list(geo_mapping)}
+    sys.exit(run_hub_add(path, given, commit=commit, dry_run=dry_run, allow_dirty=allow_dirty))
+
+
+@hub.command("remove")
+@click.argument("name")
+@_day2_options
+def hub_remove(name: str, path: Path, commit: bool, dry_run: bool, allow_dirty: bool) -> None:
+    """Retire hub NAME: its trees, its entries in shared files and the other hubs' allowances."""
+    from hubguard.commands.hub import run_hub_remove
+
+    sys.exit(run_hub_remove(path, name, commit=commit, dry_run=dry_run, allow_dirty=allow_dirty))
+
+
+@cli.command()
+@click.option("--template", "template", type=click.Path(path_type=Path), hidden=True,
+              help="Template folder to update to (testing; default: the bundled template).")
+@click.option("--old-template", "old_template", type=click.Path(path_type=Path),
+              help="The template the repository was generated from, if hubguard cannot find it itself.")
+@_day2_options
+def update(template: Path | None, old_template: Path | None, path: Path, commit: bool, dry_run: bool, allow_dirty: bool) -> None:
+    """Bring a generated repository in step with the installed template (three-way, edits kept)."""
+    from hubguard.commands.update import run_update
+
+    sys.exit(run_update(path, template=template, old_template=old_template, commit=commit, dry_run=dry_run,
+                        allow_dirty=allow_dirty))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one error boundary for every command."""
     args = sys.argv[1:] if argv is None else argv
