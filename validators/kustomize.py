@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from hubguard.findings import Location
 from hubguard.sources import Document, parse_yaml
@@ -39,20 +40,50 @@ def is_remote(ref: str) -> bool:
     return bool(_REMOTE.search(ref.strip()))
 
 
+@dataclass(frozen=True)
+class Generator:
+    """A configMapGenerator/secretGenerator entry: what it makes and where it is written."""
+
+    kind: str  # ConfigMap | Secret
+    name: str
+    hashed: bool  # kustomize appends a content hash to the name unless disableNameSuffixHash
+    document: Document
+    keys: tuple  # path of the entry's `name` in the kustomization document
+
+
 @dataclass
 class KustomizeGraph:
-    """What building one root reads: its files, its patch documents (in application order), and
-    the references hubguard refuses (remote, outside the repository)."""
+    """What building one root reads: its files, its resource manifests and generators (to match
+    rendered objects to their source), its patch documents (in application order), the name
+    prefixes/suffixes it applies, and the references hubguard refuses (remote, outside the repository)."""
 
     files: set[str] = field(default_factory=set)
+    resources: list[str] = field(default_factory=list)
+    generators: list[Generator] = field(default_factory=list)
     patches: list[Document] = field(default_factory=list)
+    prefixes: set[str] = field(default_factory=set)
+    suffixes: set[str] = field(default_factory=set)
     refused: list[tuple[str, Location]] = field(default_factory=list)
     missing: list[tuple[str, Location]] = field(default_factory=list)  # local files named but absent
 
 
-def walk(directory: Path, repo_root: Path) -> KustomizeGraph:
+DocumentLoader = Callable[[str, Path], "list[Document] | None"]
+
+
+def read_documents(rel: str, path: Path) -> list[Document] | None:
+    """Documents of a file read from disk (None if it cannot be read or does not parse)."""
+    try:
+        docs, error = parse_yaml(rel, path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return docs if error is None else None
+
+
+def walk(directory: Path, repo_root: Path, load: DocumentLoader = read_documents) -> KustomizeGraph:
+    """The local graph of the kustomization in `directory`. `load` returns a file's parsed
+    documents (the engine passes the files it has already loaded, so nothing is parsed twice)."""
     graph = KustomizeGraph()
-    _walk(directory.resolve(), repo_root.resolve(), graph, set())
+    _walk(directory.resolve(), repo_root.resolve(), graph, set(), load)
     return graph
 
 
@@ -63,7 +94,7 @@ def _rel(path: Path, repo_root: Path) -> str | None:
         return None
 
 
-def _walk(directory: Path, repo_root: Path, graph: KustomizeGraph, seen: set[Path]) -> None:
+def _walk(directory: Path, repo_root: Path, graph: KustomizeGraph, seen: set[Path], load: DocumentLoader) -> None:
     if directory in seen:
         return
     seen.add(directory)
@@ -72,42 +103,50 @@ def _walk(directory: Path, repo_root: Path, graph: KustomizeGraph, seen: set[Pat
         return
     krel = _rel(kfile, repo_root) or kfile.name
     graph.files.add(krel)
-    try:
-        docs, error = parse_yaml(krel, kfile.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError):
-        return
-    if error is not None or not docs or not isinstance(docs[0].data, dict):
+    docs = load(krel, kfile)
+    if not docs or not isinstance(docs[0].data, dict):
         return  # kustomize will report it when building
     doc = docs[0]
     data = doc.data
 
-    def local(ref: str, keys: tuple) -> Path | None:
+    def at(*keys) -> Location:  # positions only for what is reported: they cost a round-trip parse
         line, column = doc.position(*keys)
+        return Location(krel, line, column)
+
+    def local(ref: str, keys: tuple) -> Path | None:
         if is_remote(ref):
-            graph.refused.append((f"remote reference {ref!r} refused: hubguard never fetches remote bases; vendor it into the repository", Location(krel, line, column)))
+            graph.refused.append((f"remote reference {ref!r} refused: hubguard never fetches remote bases; vendor it into the repository", at(*keys)))
             return None
         target = (directory / ref).resolve()
         if _rel(target, repo_root) is None:
-            graph.refused.append((f"reference {ref!r} leaves the repository (refused)", Location(krel, line, column)))
+            graph.refused.append((f"reference {ref!r} leaves the repository (refused)", at(*keys)))
             return None
         return target
 
+    for key, into in (("namePrefix", graph.prefixes), ("nameSuffix", graph.suffixes)):
+        if isinstance(data.get(key), str) and data[key]:
+            into.add(data[key])
     for key in ("resources", "bases", "components"):
         for index, ref in enumerate(_strings(data.get(key))):
             target = local(ref, (key, index))
             if target is None:
                 continue
             if target.is_dir():
-                _walk(target, repo_root, graph, seen)
+                _walk(target, repo_root, graph, seen, load)
             elif not target.exists():
-                line, column = doc.position(key, index)
-                graph.missing.append((f"{key} entry {ref!r} does not exist", Location(krel, line, column)))
+                graph.missing.append((f"{key} entry {ref!r} does not exist", at(key, index)))
             elif (rel := _rel(target, repo_root)) is not None:
                 graph.files.add(rel)
-    for key in ("configMapGenerator", "secretGenerator"):
+                graph.resources.append(rel)
+    options = data.get("generatorOptions") if isinstance(data.get("generatorOptions"), dict) else {}
+    for key, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
         for gindex, gen in enumerate(data.get(key) or []):
             if not isinstance(gen, dict):
                 continue
+            own = gen.get("options") if isinstance(gen.get("options"), dict) else {}
+            hashed = not own.get("disableNameSuffixHash", options.get("disableNameSuffixHash", False))
+            if isinstance(gen.get("name"), str):
+                graph.generators.append(Generator(kind, gen["name"], bool(hashed), doc, (key, gindex, "name")))
             for fkey in ("files", "envs"):
                 for findex, ref in enumerate(_strings(gen.get(fkey))):
                     ref = ref.split("=", 1)[-1]
@@ -138,16 +177,12 @@ def _walk(directory: Path, repo_root: Path, graph: KustomizeGraph, seen: set[Pat
         if target is None:
             continue
         if not target.is_file():
-            line, column = doc.position(*keys)
-            graph.missing.append((f"patch file {ref!r} does not exist", Location(krel, line, column)))
+            graph.missing.append((f"patch file {ref!r} does not exist", at(*keys)))
             continue
         rel = _rel(target, repo_root)
         graph.files.add(rel)
-        try:
-            patch_docs, perr = parse_yaml(rel, target.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError):
-            continue
-        if perr is None:
+        patch_docs = load(rel, target)
+        if patch_docs:
             graph.patches.extend(d for d in patch_docs if isinstance(d.data, dict) and d.data.get("kind"))
 
 
@@ -162,26 +197,34 @@ class BuildResult:
     wrapper: Path | None = None  # where origin paths are relative to (already removed)
 
 
-def build(directory: Path, timeout: float = BUILD_TIMEOUT_SECONDS) -> BuildResult:
-    """`kubectl kustomize` of `directory` through a wrapper with origin annotations turned on.
+def build(directory: Path, repo_root: Path, *, origins: bool = False, timeout: float = BUILD_TIMEOUT_SECONDS) -> BuildResult:
+    """`kubectl kustomize` of `directory`.
+
+    With `origins`, through a throw-away wrapper kustomization outside the repository that turns on
+    `buildMetadata: [originAnnotations]` (each object then names its source file). kustomize's cost
+    for that grows much faster than the number of objects, so it is only the fallback for roots
+    whose objects cannot be matched to their sources otherwise.
 
     Never passes --enable-alpha-plugins, --enable-exec or --enable-helm, and leaves the load
     restrictor at its default, so that nothing in the repository is executed or read from outside it.
     """
-    wrapper = Path(tempfile.mkdtemp(prefix="hubguard-build-"))
+    wrapper = Path(tempfile.mkdtemp(prefix="hubguard-build-")) if origins else None
     try:
-        rel = os.path.relpath(directory, wrapper)
-        (wrapper / "kustomization.yaml").write_text(
-            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-            f"resources:\n- {_quote(rel)}\nbuildMetadata: [originAnnotations]\n",
-            encoding="utf-8",
-        )
+        target = directory
+        if wrapper is not None:
+            rel = os.path.relpath(directory, wrapper)
+            (wrapper / "kustomization.yaml").write_text(
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                f"resources:\n- {_quote(rel)}\nbuildMetadata: [originAnnotations]\n",
+                encoding="utf-8",
+            )
+            target = wrapper
         env = {k: v for k, v in os.environ.items() if not k.startswith(("KUSTOMIZE_", "KUBECTL_"))}
         env.update({"GIT_TERMINAL_PROMPT": "0", "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
                     "NO_PROXY": "", "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"})
         try:
             proc = subprocess.run(
-                [find_tool("kubectl"), "kustomize", str(wrapper)],
+                [find_tool("kubectl"), "kustomize", str(target)],
                 capture_output=True,
                 text=True,
                 timeout=timeout,
@@ -191,25 +234,28 @@ def build(directory: Path, timeout: float = BUILD_TIMEOUT_SECONDS) -> BuildResul
         except subprocess.TimeoutExpired:
             return BuildResult(None, f"kustomize build did not finish within {timeout:g} s", wrapper)
         if proc.returncode != 0:
-            return BuildResult(None, _clean_error(proc.stderr, wrapper, directory), wrapper)
+            return BuildResult(None, _clean_error(proc.stderr, wrapper, directory, repo_root), wrapper)
         return BuildResult(proc.stdout, None, wrapper)
     finally:
-        shutil.rmtree(wrapper, ignore_errors=True)
+        if wrapper is not None:
+            shutil.rmtree(wrapper, ignore_errors=True)
 
 
 def _quote(path: str) -> str:
     return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _clean_error(stderr: str, wrapper: Path, directory: Path) -> str:
-    """kustomize's message without klog prefixes and without this machine's temp paths."""
+def _clean_error(stderr: str, wrapper: Path | None, directory: Path, repo_root: Path) -> str:
+    """kustomize's message without klog prefixes and without this machine's paths."""
     text = " ".join(stderr.split())
     match = re.search(r'err="(.*)"\s*$', text)
     if match:
         text = match.group(1).replace('\\"', '"')
     text = re.sub(r"^E\d{4} [\d:.]+\s+\d+ \S+\] ", "", text)
-    text = text.replace(str(wrapper) + "/", "").replace(str(wrapper), "")
-    text = text.replace(os.path.relpath(directory, wrapper), directory.name)
-    text = text.replace(str(directory.parent) + "/", "")
-    text = text.replace("accumulating resources: accumulation err='accumulating resources from '" + directory.name + "': ", "")
+    if wrapper is not None:
+        text = text.replace(str(wrapper) + "/", "").replace(str(wrapper), "")
+        text = text.replace(os.path.relpath(directory, wrapper), directory.name)
+        text = text.replace("accumulating resources: accumulation err='accumulating resources from '" + directory.name + "': ", "")
+    for root in {str(repo_root), str(repo_root.resolve())}:
+        text = text.replace(root + "/", "").replace(root, ".")
     return text[:500] or "kustomize build failed"

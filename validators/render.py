@@ -17,6 +17,7 @@ import yaml
 from hubguard import kustomize
 from hubguard.findings import Location
 from hubguard.model import HubInventory, K8sObject, RenderProblem
+from hubguard.origins import SourceIndex, generated_object, match_document, parse_origin
 from hubguard.policy import HubPolicy
 from hubguard.sources import Document, SourceFile
 
@@ -184,49 +185,69 @@ class Renderer:
             return self._build(directory)
         return self._plain_directory(directory)
 
+    def _documents(self, rel: str, path: Path | None = None) -> list[Document]:
+        """A file's documents: the engine's already-loaded copy, else read from disk."""
+        src = self.files.get(rel)
+        if src is not None:
+            return src.documents if src.error is None else []
+        return kustomize.read_documents(rel, path or self.root / rel) or []
+
     def _build(self, directory: Path) -> Rendered:
         out = Rendered()
-        graph = kustomize.walk(directory, self.root)
+        graph = kustomize.walk(directory, self.root, self._documents)
         out.files |= graph.files
         kfile = kustomize.kustomization_file(directory)
-        krel = kfile.relative_to(self.root).as_posix() if kfile else None
+        where = Location(kfile.relative_to(self.root).as_posix(), None, None) if kfile else None
         if graph.refused or graph.missing:
             # Refused references are never handed to kustomize; missing files get a precise line.
             out.problems.extend(graph.refused + graph.missing)
             return out
-        result = kustomize.build(directory)
-        if result.error is not None:
-            out.problems.append((result.error, Location(krel, None, None) if krel else None))
+        sources = SourceIndex(graph, self._documents)
+        docs, _ = self._kustomize(directory, out, where, origins=False)
+        if docs is None:
             return out
-        try:
-            docs = [d for d in yaml.load_all(result.output, Loader=_FastLoader) if isinstance(d, dict)]
-        except yaml.YAMLError as exc:
-            out.problems.append((f"kustomize output does not parse: {exc}", Location(krel, None, None)))
+        objects = [sources.match(data) for data in docs]
+        if all(obj is not None for obj in objects):
+            out.objects.extend(obj for obj in objects if obj is not None)
             return out
-        for data in docs:
-            out.objects.append(self._with_origin(data, result.wrapper, graph.patches))
+        # Some object's source is ambiguous: let kustomize record origins (slow, but exact).
+        docs, wrapper = self._kustomize(directory, out, where, origins=True)
+        out.objects.extend(self._with_origin(data, sources, wrapper) for data in docs or ())
         return out
 
-    def _with_origin(self, data: dict, wrapper: Path | None, patches: list[Document]) -> K8sObject:
+    def _kustomize(self, directory: Path, out: Rendered, where: Location | None, *,
+                   origins: bool) -> tuple[list[dict] | None, Path | None]:
+        """The objects kustomize builds (None after recording a problem), and the wrapper folder
+        that origin paths are relative to."""
+        result = kustomize.build(directory, self.root, origins=origins)
+        if result.error is not None:
+            out.problems.append((result.error, where))
+            return None, None
+        try:
+            return [d for d in yaml.load_all(result.output, Loader=_FastLoader) if isinstance(d, dict)], result.wrapper
+        except yaml.YAMLError as exc:
+            out.problems.append((f"kustomize output does not parse: {exc}", where))
+            return None, None
+
+    def _with_origin(self, data: dict, sources: SourceIndex, wrapper: Path | None) -> K8sObject:
         meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
         annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
-        origin_text = annotations.pop(kustomize.ORIGIN_ANNOTATION, None)
+        origin = parse_origin(annotations.pop(kustomize.ORIGIN_ANNOTATION, None))
         if not annotations and "annotations" in meta:
             del meta["annotations"]
-        origin = _parse_origin(origin_text)
-        kind, name = data.get("kind"), meta.get("name")
-        overrides = tuple(p for p in patches if p.data.get("kind") == kind and (p.data.get("metadata") or {}).get("name") == name)
+        kind, name = str(data.get("kind") or ""), str(meta.get("name") or "")
         if "path" in origin and wrapper is not None:
             rel = self._repo_relative(wrapper, origin["path"])
-            doc = self._source_document(rel, data) if rel else None
+            src = self.files.get(rel) if rel else None
+            doc = match_document(src.documents, data) if src is not None and src.documents else None
             source = Location(rel or origin["path"], doc.line if doc else None, 1 if doc else None)
-            return K8sObject(data, source, doc, overrides)
-        configured_in = origin.get("configuredIn")
-        if configured_in and wrapper is not None:
-            rel = self._repo_relative(wrapper, configured_in)
-            line = self._generator_line(rel, name) if rel else None
-            return K8sObject(data, Location(rel or configured_in, line, 1 if line else None), None, (), generated=True)
-        return K8sObject(data, Location("", None, None), None, overrides)
+            source_name = str((doc.data.get("metadata") or {}).get("name") or name) if doc else name
+            return K8sObject(data, source, doc, sources.overrides(kind, source_name))
+        if origin.get("configuredIn"):
+            generators = [g for g in sources.graph.generators if g.kind == kind and name.startswith(g.name)]
+            if generators:
+                return generated_object(data, max(generators, key=lambda g: len(g.name)))
+        return K8sObject(data, Location("", None, None), None, sources.overrides(kind, name))
 
     def _repo_relative(self, wrapper: Path, origin_path: str) -> str | None:
         full = Path(os.path.normpath(wrapper / origin_path))
@@ -239,23 +260,6 @@ class Renderer:
                 return real.relative_to(self.root).as_posix()
             except ValueError:
                 return None
-
-    def _source_document(self, rel: str, data: dict) -> Document | None:
-        src = self.files.get(rel)
-        if src is None or not src.documents:
-            return None
-        return match_document(src.documents, data)
-
-    def _generator_line(self, rel: str, generated_name: Any) -> int | None:
-        src = self.files.get(rel)
-        if src is None or not src.documents:
-            return None
-        doc = src.documents[0]
-        for key in ("configMapGenerator", "secretGenerator"):
-            for index, gen in enumerate(doc.data.get(key) or [] if isinstance(doc.data, dict) else []):
-                if isinstance(gen, dict) and isinstance(generated_name, str) and generated_name.startswith(str(gen.get("name", ""))):
-                    return doc.position(key, index, "name")[0]
-        return doc.line
 
     def _plain_directory(self, directory: Path) -> Rendered:
         """As Flux's kustomize-controller builds a path without kustomization.yaml: every manifest in
@@ -286,30 +290,6 @@ class Renderer:
                     if isinstance(doc.data, dict) and doc.data.get("kind") and doc.data.get("apiVersion"):
                         out.objects.append(K8sObject(_copy(doc.data), Location(rel, doc.line, 1), doc))
         return out
-
-
-def match_document(documents: list[Document], data: dict) -> Document | None:
-    """The source document a rendered object came from: same kind and name, else same kind, else the only one."""
-    kind = data.get("kind")
-    name = (data.get("metadata") or {}).get("name")
-    same_kind = [d for d in documents if isinstance(d.data, dict) and d.data.get("kind") == kind]
-    for doc in same_kind:
-        if (doc.data.get("metadata") or {}).get("name") == name:
-            return doc
-    if len(same_kind) == 1:
-        return same_kind[0]
-    return documents[0] if len(documents) == 1 else (same_kind[0] if same_kind else None)
-
-
-def _parse_origin(text: Any) -> dict[str, str]:
-    if not isinstance(text, str):
-        return {}
-    origin = {}
-    for line in text.splitlines():
-        if ":" in line and not line.startswith(" "):
-            key, value = line.split(":", 1)
-            origin[key.strip()] = value.strip()
-    return origin
 
 
 def _normalise(rel: str) -> str:

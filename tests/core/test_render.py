@@ -287,3 +287,50 @@ def test_flux_bootstrap_layout_managing_its_own_folder_is_not_a_cycle(make_repo)
     assert result.problems == []
     refs = [o.ref for o in result.inventory.objects]
     assert sorted(refs) == ["ConfigMap/ratings/settings", "Kustomization/flux-system/apps", "Kustomization/flux-system/flux-system"]
+
+
+def test_name_prefix_and_suffix_still_find_the_source_and_the_patch(make_repo):
+    tree = {
+        "clusters/a/kustomization.yaml": "namePrefix: hub-\nnameSuffix: -v2\nresources:\n- ../../apps/base\npatches:\n- path: replicas.yaml\n",
+        "clusters/a/replicas.yaml": PATCH,
+        "apps/base/kustomization.yaml": "resources:\n- deployment.yaml\n- configmap.yaml\n",
+        "apps/base/deployment.yaml": DEPLOYMENT,
+        "apps/base/configmap.yaml": CONFIGMAP,
+    }
+    result = render(make_repo(tree))["a"]
+    web = objects_by_ref(result)["Deployment/ratings/hub-web-v2"]
+    assert (web.source.path, web.source.line) == ("apps/base/deployment.yaml", 1)
+    assert (web.locate("spec", "replicas").path, web.locate("spec", "replicas").line) == ("clusters/a/replicas.yaml", 7)
+    assert objects_by_ref(result)["ConfigMap/ratings/hub-settings-v2"].source.path == "apps/base/configmap.yaml"
+
+
+def test_objects_whose_source_is_ambiguous_are_settled_by_kustomize_origins(make_repo):
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  TEAM: {team}\n"
+    tree = {
+        "clusters/a/kustomization.yaml": "resources:\n- ../../teams/a\n- ../../teams/b\n",
+        "teams/a/kustomization.yaml": "namePrefix: a-\nresources:\n- cm.yaml\n",
+        "teams/a/cm.yaml": "# team a\n" + cm.format(team="a"),
+        "teams/b/kustomization.yaml": "namePrefix: b-\nresources:\n- cm.yaml\n",
+        "teams/b/cm.yaml": cm.format(team="b"),
+    }
+    result = render(make_repo(tree))["a"]
+    objs = objects_by_ref(result)
+    assert (objs["ConfigMap/a-settings"].source.path, objs["ConfigMap/a-settings"].source.line) == ("teams/a/cm.yaml", 2)
+    assert (objs["ConfigMap/b-settings"].source.path, objs["ConfigMap/b-settings"].source.line) == ("teams/b/cm.yaml", 1)
+    assert "config.kubernetes.io/origin" not in str(objs["ConfigMap/a-settings"].data)
+
+
+def test_generator_without_hash_and_with_prefix(make_repo):
+    tree = {
+        "clusters/a/kustomization.yaml": d("""
+            namePrefix: hub-
+            generatorOptions:
+              disableNameSuffixHash: true
+            secretGenerator:
+            - name: creds
+              literals: [USER=app]
+            """),
+    }
+    (obj,) = render(make_repo(tree))["a"].inventory.objects
+    assert obj.generated and obj.name == "hub-creds"
+    assert (obj.source.path, obj.source.line) == ("clusters/a/kustomization.yaml", 5)

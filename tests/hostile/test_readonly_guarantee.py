@@ -58,11 +58,15 @@ def test_interrupted_run_exits_130_and_leaves_no_temp_files(make_repo, tmp_path)
     tmp.mkdir()
     before = snapshot(root)
     env = {**os.environ, "TMPDIR": str(tmp)}
-    proc = subprocess.Popen([sys.executable, "-m", "hubguard", "validate", str(root), "--jobs", "1"],
+    # --staged materialises the index in a temporary folder: the signal arrives while it exists
+    # and kustomize builds run, and the folder must still be gone afterwards.
+    proc = subprocess.Popen([sys.executable, "-m", "hubguard", "validate", "--staged", str(root), "--jobs", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not any(p.name.startswith("hubguard-build-") for p in tmp.iterdir()):
+    while time.monotonic() < deadline and not any(p.name.startswith("hubguard-staged-") for p in tmp.iterdir()):
         time.sleep(0.01)
+    time.sleep(0.3)  # into the renders (40 roots, one at a time, take seconds)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()[-500:]
