@@ -366,7 +366,7 @@ def _substituted(batch: list[K8sObject], apply: "FluxApply") -> list[K8sObject]:
     for obj in batch:
         data = obj.data
         disabled = str(obj.annotations.get(SUBSTITUTE_DISABLED, "")).lower() == "disabled"
-        if apply.values is not None and not disabled:
+        if apply.values is not None and not disabled and _has_variable(data):
             text = yaml.dump(data, Dumper=_FastDumper, sort_keys=False)
             if "${" in text:
                 loaded = yaml.load(substitute_text(text, apply.values), Loader=_FastLoader)
@@ -375,6 +375,15 @@ def _substituted(batch: list[K8sObject], apply: "FluxApply") -> list[K8sObject]:
             data = {**data, "metadata": {**(data.get("metadata") or {}), "namespace": apply.target_namespace}}
         out.append(obj if data is obj.data else K8sObject(data, obj.source, obj.document, obj.overrides, obj.generated))
     return out
+
+
+def _has_variable(node: Any) -> bool:
+    """Whether any key or string holds `${`: only those objects are worth re-serialising."""
+    if isinstance(node, dict):
+        return any(_has_variable(k) or _has_variable(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_has_variable(v) for v in node)
+    return isinstance(node, str) and "${" in node
 
 
 def _copy(node: Any) -> Any:
