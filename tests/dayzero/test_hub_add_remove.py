@@ -165,3 +165,33 @@ def test_remove_refusals(repo_copy, hubguard, name, min_hubs, message):
     assert code == 2
     assert err.count("\n") == 1 and message in err, err
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_removing_a_middle_hub_equals_generating_without_it(generated, repo_copy, hubguard):
+    """Priorities close up, the other hubs stop allowing its ranges, its domain leaves the policy;
+    the user's edit of the traffic manager (a structured JSON edit) stays."""
+    three = [dict(THREE_HUBS[0], backup_hub="oslo"), THREE_HUBS[1], THREE_HUBS[2]]
+    answers = {"secrets_backend": "external-secrets-keyvault", "gitops_engine": "argocd"}
+    repo = repo_copy(**answers, hubs=json.dumps(three))
+    traffic = repo / "global/traffic-manager.json"
+    traffic.write_text(traffic.read_text().replace('"ttl": 30', '"ttl": 60'))
+    commit_all(repo, "Longer TTL")
+    code, out, err = hubguard("hub", "remove", "munich", "-C", str(repo), "--commit")
+    assert (code, err) == (0, ""), out
+    expected = tracked(generated(**answers, hubs=json.dumps([three[0], three[2]])))
+    expected["global/traffic-manager.json"] = expected["global/traffic-manager.json"].replace('"ttl": 30', '"ttl": 60')
+    assert tracked(repo) == expected
+
+
+def test_geographic_routing_needs_and_gets_the_new_hubs_geo_mapping(repo_copy, hubguard, validate_json):
+    two = [THREE_HUBS[0], dict(THREE_HUBS[1], geo_mapping=["GEO-EU"])]
+    repo = repo_copy(traffic_routing="Geographic", hubs=json.dumps(two))
+    code, _, err = hubguard("hub", "add", "oslo", *OSLO, "-C", str(repo))
+    assert code == 2 and "hub oslo: traffic_routing Geographic needs geo_mapping" in err
+    code, _, err = hubguard("hub", "add", "oslo", *OSLO, "--geo-mapping", "NO", "--geo-mapping", "SE", "-C", str(repo))
+    assert (code, err) == (0, "")
+    profile = json.loads((repo / "global/traffic-manager.json").read_text())["resources"][0]["properties"]
+    assert [e["properties"]["geoMapping"] for e in profile["endpoints"]] == [["WORLD"], ["GEO-EU"], ["NO", "SE"]]
+    assert '              "geoMapping": ["NO", "SE"],\n' in (repo / "global/traffic-manager.json").read_text()
+    code, report = validate_json(repo)
+    assert (code, report["findings"]) == (0, [])
