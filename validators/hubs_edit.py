@@ -57,16 +57,24 @@ def _start(repo: Path) -> tuple[Path, Record, Changes, int]:
     return template, record, changes, min_hubs
 
 
-def carry(repo: Path, changes: Changes, rel: str, before: str, after: str, structured: Callable[[str], str] | None,
-          what: str) -> None:
-    """Bring file `rel` from the rendering `before` to `after` without losing a user's change."""
+def carry(repo: Path, changes: Changes, rel: str, before: str | None, after: str | None,
+          structured: Callable[[str], str] | None, what: str) -> None:
+    """Bring file `rel` from the rendering `before` to `after` (None: not rendered) without losing
+    a user's change."""
     user = _read(repo, rel)
-    if before == after or user is None or user == after:
-        if user is None and before != after:
+    if before == after or user == after:
+        return
+    if user is None:
+        if before is None:
+            changes.write(rel, after)  # rendered only for the new hub list
+        else:
             changes.notes.append(f"{rel}: not found (deleted?); {what} is not in it")
         return
     if user == before:
         changes.write(rel, after)
+        return
+    if after is None:
+        changes.notes.append(f"{rel}: the template no longer renders it without {what}; kept because you changed it")
         return
     if structured is not None:
         try:
@@ -74,7 +82,7 @@ def carry(repo: Path, changes: Changes, rel: str, before: str, after: str, struc
         except NotStructured as exc:
             changes.notes.append(f"{exc} ({what})")
         return
-    merged, conflicts = merge3(user, before, after, (rel, "template before", "template after"))
+    merged, conflicts = merge3(user, before or "", after, (rel, "template before", "template after"))
     if conflicts:
         changes.notes.append(f"{rel}: you changed the lines {what} touches; not changed, update it by hand")
     else:
@@ -89,23 +97,23 @@ def _carry_all(repo: Path, template: Path, record: Record, changes: Changes, bef
     old_files = render_repo_files(template, record.answers, enriched_hubs(template, before))
     new_files = render_repo_files(template, record.answers, enriched_hubs(template, after))
     for rel in sorted(set(old_files) | set(new_files)):
-        old, new = old_files.get(rel, ""), new_files.get(rel, "")
+        old, new = old_files.get(rel), new_files.get(rel)
         edit = REPO_EDITS.get(rel)
-        structured = (lambda user, e=edit, o=old, n=new, r=rel: e(r, user, o, n, name, adding)) if edit else None
+        structured = (lambda user, e=edit, o=old or new, n=new, r=rel: e(r, user, o, n, name, adding)) if edit else None
         carry(repo, changes, rel, old, new, structured, what)
     hub = next(h for h in (after if adding else before) if h["name"] == name)
     staying = [h["name"] for h in (before if adding else after)]
+    old_enriched, new_enriched = enriched_hubs(template, before), enriched_hubs(template, after)
     for other in staying:
-        old_enriched, new_enriched = enriched_hubs(template, before), enriched_hubs(template, after)
         old_hub_files = render_hub_files(template, record.answers, old_enriched, other)
         new_hub_files = render_hub_files(template, record.answers, new_enriched, other)
         others = ([h["name"] for h in before if h["name"] != other], [h["name"] for h in after if h["name"] != other])
         cross = CROSS_HUB_FILE.format(hub=other)
         for rel in sorted(set(old_hub_files) | set(new_hub_files)):
-            old, new = old_hub_files.get(rel, ""), new_hub_files.get(rel, "")
+            old, new = old_hub_files.get(rel), new_hub_files.get(rel)
             structured = None
             if rel == cross:
-                structured = (lambda user, r=rel, o=old, n=new: edits.cross_hub(
+                structured = (lambda user, r=rel, o=old or new, n=new: edits.cross_hub(
                     r, user, o, n, name, adding, list(hub["onprem_cidrs"]), *others))
             elif rel.endswith((".yaml", ".yml", ".json")):
                 structured = _refuse(rel, what)

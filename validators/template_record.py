@@ -82,21 +82,24 @@ def template_dir() -> Path:
     return template_root()
 
 
-_MODULES: dict[Path, ModuleType] = {}
+_MODULES: dict[tuple[Path, int], ModuleType] = {}
 
 
 def hook_module(template: Path, name: str) -> ModuleType:
     """`hooks/<name>.py` of `template`, loaded under a private name: two template versions can be
-    loaded side by side, each rendering with its own code."""
+    loaded side by side, each rendering with its own code (a changed file is loaded again)."""
     path = (template / "hooks" / f"{name}.py").resolve()
-    if path not in _MODULES:
+    if not path.is_file():
+        raise HubguardError(f"hooks/{name}.py: not found in the template at {template}")
+    key = (path, path.stat().st_mtime_ns)
+    if key not in _MODULES:
         spec = importlib.util.spec_from_file_location(f"_hubguard_template_{name}_{len(_MODULES)}", path)
-        if spec is None or spec.loader is None or not path.is_file():
-            raise HubguardError(f"{path.name}: not found in the template at {template}")
+        if spec is None or spec.loader is None:
+            raise HubguardError(f"hooks/{name}.py: cannot be loaded from the template at {template}")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        _MODULES[path] = module
-    return _MODULES[path]
+        _MODULES[key] = module
+    return _MODULES[key]
 
 
 def fingerprint(template: Path) -> dict[str, Any]:
