@@ -118,8 +118,8 @@ def finish(repo: Path, changes: Changes, *, title: str, message: str, commit_req
         return 0
     reason = dirty_reason(repo)
     if dry_run or (reason and not allow_dirty):
-        why = "dry run" if dry_run else f"dry run: {reason} (commit or stash them first, or pass --allow-dirty)"
-        click.echo(f"{title} ({why}); would write:")
+        why = "dry run" if dry_run else f"dry run: {reason}; commit or stash them first, or pass --allow-dirty"
+        click.echo(f"{title} — {why}. Would write:")
         for line in summary(repo, changes, diffs=True):
             click.echo(line)
         return 1 if changes.conflicts else 0
