@@ -57,6 +57,7 @@ LITERAL_CASES = [
     ("references", "values.yaml",
      "auth:\n  existingSecret: db\n  passwordSecretRef: {name: db, key: pw}\n  secretName: tls\n", []),
     ("too short", "values.yaml", "password: ab\n", []),
+    ("versions are not secrets", "answers.yaml", "chart_external_secrets: '0.17.0'\nsecrets_operator: v1.2.3-rc.1\n", []),
     ("ExternalSecret secretKey names the key to create", "es.yaml",
      "kind: ExternalSecret\nspec:\n  data:\n    - secretKey: root-password\n      remoteRef:\n        key: mongodb-root-password\n", []),
     ("secretKey without remoteRef is a literal", "aws.yaml", "aws:\n  secretKey: " + PW + "\n", [2]),

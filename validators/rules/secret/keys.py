@@ -68,6 +68,7 @@ _PLACEHOLDER = re.compile(
       | ENC\[[^\]]*\]                 # SOPS-encrypted value
       | (?:true|false|yes|no|on|off|null|none|nil|~)  # booleans and nulls written as strings
       | -?\d+(?:\.\d+)?               # numbers written as strings
+      | v?\d+(?:\.\d+){1,3}(?:[-+][0-9A-Za-z.\-]+)?  # versions (chart_external_secrets: 0.17.0)
     )$""",
     re.X | re.I,
 )
