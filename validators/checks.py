@@ -12,8 +12,9 @@ from typing import Any, Callable, Iterable
 
 from hubguard.errors import ConfigError
 from hubguard.findings import Finding
-from hubguard.model import RepoContext
+from hubguard.model import HubInventory, RepoContext
 from hubguard.registry import Rule, RuleContext, Scope
+from hubguard.sources import SourceFile
 
 
 def rule_options(rule: Rule, settings: dict) -> dict:
@@ -48,21 +49,49 @@ def validate_rule_settings(repo: RepoContext, rules: Iterable[Rule]) -> dict[str
     return {rule.id: rule_options(rule, repo.policy.rules.get(rule.id, {})) for rule in rules}
 
 
+class RuleRunner:
+    """Runs the chosen rules by scope. Hub rules can run as soon as a hub is rendered (the engine
+    overlaps them with the renders still under way); file and repository rules run last, when
+    every hub is in."""
+
+    def __init__(self, repo: RepoContext, rules: Iterable[Rule], errors: list[str] | None = None):
+        self.repo = repo
+        self.errors = errors
+        self.rules = list(rules)
+        options = validate_rule_settings(repo, self.rules)
+        self.contexts = {rule.id: RuleContext(rule, repo, options[rule.id]) for rule in self.rules}
+
+    def _of(self, scope: Scope) -> list[Rule]:
+        return [rule for rule in self.rules if rule.scope is scope]
+
+    def hub(self, hub: HubInventory) -> list[Finding]:
+        findings: list[Finding] = []
+        for rule in self._of(Scope.HUB):
+            _contained(rule.check, (hub, self.contexts[rule.id]), findings, self.errors, f"{rule.id} on hub {hub.name}")
+        return findings
+
+    def files(self, sources: Iterable[SourceFile]) -> list[Finding]:
+        findings: list[Finding] = []
+        sources = list(sources)
+        for rule in self._of(Scope.FILE):
+            for src in sources:
+                _contained(rule.check, (src, self.contexts[rule.id]), findings, self.errors, f"{rule.id} on {src.path}")
+        return findings
+
+    def repository(self) -> list[Finding]:
+        findings: list[Finding] = []
+        for rule in self._of(Scope.REPO):
+            _contained(rule.check, (self.contexts[rule.id],), findings, self.errors, rule.id)
+        return findings
+
+
 def run_rules(repo: RepoContext, rules: Iterable[Rule], errors: list[str] | None = None) -> list[Finding]:
-    rules = list(rules)
-    options = validate_rule_settings(repo, rules)
-    findings: list[Finding] = []
-    for rule in rules:
-        ctx = RuleContext(rule, repo, options[rule.id])
-        if rule.scope is Scope.FILE:
-            for src in repo.files:
-                _contained(rule.check, (src, ctx), findings, errors, f"{rule.id} on {src.path}")
-        elif rule.scope is Scope.HUB:
-            for hub in repo.hubs.values():
-                _contained(rule.check, (hub, ctx), findings, errors, f"{rule.id} on hub {hub.name}")
-        else:
-            _contained(rule.check, (ctx,), findings, errors, rule.id)
-    return findings
+    """Every rule on its scope over a repository whose hubs are all rendered."""
+    runner = RuleRunner(repo, rules, errors)
+    findings = runner.files(repo.files)
+    for hub in repo.hubs.values():
+        findings.extend(runner.hub(hub))
+    return findings + runner.repository()
 
 
 def _contained(check: Callable[..., Iterable[Finding]], args: tuple[Any, ...], into: list[Finding],

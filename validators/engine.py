@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
+from typing import Callable
 from pathlib import Path
 
-from hubguard.checks import run_rules
+from hubguard.checks import RuleRunner
 from hubguard.errors import HubguardError
 from hubguard.findings import Finding, Location, Severity
 from hubguard.model import HubInventory, RepoContext
@@ -99,27 +100,30 @@ def load_repository(options: ValidateOptions) -> tuple[Policy, list[SourceFile],
 
 
 def render_hubs(root: Path, policy: Policy, files: list[SourceFile], names: list[str], jobs: int | None,
-                progress: bool = False) -> dict[str, HubRender]:
+                progress: bool = False, on_done: Callable[[str, HubRender], None] | None = None) -> dict[str, HubRender]:
+    """Every hub in `names` rendered, in parallel; `on_done(name, render)` is called in this thread
+    as each hub completes, so that its checks run while the other hubs are still rendering."""
     from hubguard.progress import HubProgress
 
     renderer = Renderer(root, {f.path: f for f in files})
     bar = HubProgress(names) if progress else None
+    results: dict[str, HubRender] = {}
     try:
         workers = max(1, min(len(names) or 1, jobs or os.cpu_count() or 2))
-
-        def one(name: str) -> HubRender:
-            result = renderer.render_hub(policy.hubs[name])
-            if bar is not None:
-                bar.hub_done(name)
-            return result
-
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(one, names))
+            futures = {pool.submit(renderer.render_hub, policy.hubs[name]): name for name in names}
+            for future in as_completed(futures):
+                name = futures[future]
+                results[name] = future.result()
+                if bar is not None:
+                    bar.hub_done(name)
+                if on_done is not None:
+                    on_done(name, results[name])
     finally:
         if bar is not None:
             bar.close()
         renderer.close()
-    return dict(zip(names, results))
+    return {name: results[name] for name in names}
 
 
 def validate(options: ValidateOptions) -> Report:
@@ -128,25 +132,30 @@ def validate(options: ValidateOptions) -> Report:
     else:
         policy, files, notes = load_repository(options)
     names = [] if options.skip_hubs else (list(options.hubs) or sorted(policy.hubs))
-    known = options.prepared.renders if options.prepared is not None else {}
-    renders = {name: known[name] for name in names if name in known}
-    missing = [name for name in names if name not in renders]
-    if missing:
-        renders.update(render_hubs(options.root, policy, files, missing, options.jobs, options.progress))
-    renders = {name: renders[name] for name in names}
-    repo = RepoContext(root=options.root, policy=policy, files=files)
-    for name, result in renders.items():
-        repo.hubs[name] = result.inventory
-        repo.render_problems.extend(result.problems)
     rules = select_rules(policy, options.select, options.ignore)
     internal_errors: list[str] = []
-    if options.only_files is not None:
-        repo_for_files = replace(repo, files=[f for f in files if f.path in options.only_files])
-        file_rules = [r for r in rules if r.scope.value == "file"]
-        other_rules = [r for r in rules if r.scope.value != "file"]
-        raw = run_rules(repo_for_files, file_rules, internal_errors) + run_rules(repo, other_rules, internal_errors)
-    else:
-        raw = run_rules(repo, rules, internal_errors)
+    repo = RepoContext(root=options.root, policy=policy, files=files)
+    runner = RuleRunner(repo, rules, internal_errors)  # a bad rule setting fails before any render
+    raw: list[Finding] = []
+
+    def checked(name: str, result: HubRender) -> None:
+        repo.hubs[name] = result.inventory
+        raw.extend(runner.hub(result.inventory))
+
+    known = options.prepared.renders if options.prepared is not None else {}
+    renders = {name: known[name] for name in names if name in known}
+    for name, result in renders.items():
+        checked(name, result)
+    missing = [name for name in names if name not in renders]
+    if missing:
+        renders.update(render_hubs(options.root, policy, files, missing, options.jobs, options.progress, checked))
+    renders = {name: renders[name] for name in names}
+    repo.hubs = {name: renders[name].inventory for name in names}
+    for result in renders.values():
+        repo.render_problems.extend(result.problems)
+    checked_files = files if options.only_files is None else [f for f in files if f.path in options.only_files]
+    raw.extend(runner.files(checked_files))
+    raw.extend(runner.repository())
     raw = [_with_policy_severity(f, policy) for f in raw]
     kept, suppressed, extra = apply_suppressions(raw, repo)
     if MISSING_REASON in {r.id for r in rules}:

@@ -3,6 +3,8 @@ and the repository as a whole."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -71,6 +73,13 @@ class K8sObject:
         if self.namespace:
             return f"{self.kind}/{self.namespace}/{self.name}"
         return f"{self.kind}/{self.name}"
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A digest of the object's content: the same object rendered for twenty hubs is checked
+        once by rules that cache on it. (Objects are not mutated after rendering.)"""
+        canonical = json.dumps(self.data, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     def get(self, *path: Any, default: Any = None) -> Any:
         return get_path(self.data, path, default)

@@ -127,10 +127,24 @@ def check_invalid(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
         encrypted = isinstance(data.get("sops"), dict)
         if encrypted:  # SOPS metadata: Flux's kustomize-controller strips it before applying
             data = {k: v for k, v in data.items() if k != "sops"}
-        for error in validator.iter_errors(data):
-            for path, detail in _explain(error, obj, encrypted):
-                dotted = _dotted(path) or "top level"
-                yield ctx.finding(f"{dotted}: {detail}", obj.locate(*path), hub=hub.name, obj=obj, key=dotted)
+        for path, detail in _problems(validator, obj, data, encrypted):
+            dotted = _dotted(path) or "top level"
+            yield ctx.finding(f"{dotted}: {detail}", obj.locate(*path), hub=hub.name, obj=obj, key=dotted)
+
+
+# validator id -> (the validator, kept so its id is not reused; {object fingerprint: problems})
+_PROBLEMS: dict[int, tuple[Any, dict[str, list[tuple[tuple, str]]]]] = {}
+
+
+def _problems(validator: Any, obj: K8sObject, data: dict, encrypted: bool) -> list[tuple[tuple, str]]:
+    """The readable problems of one object, computed once per distinct content: a base rendered
+    for twenty hubs is the same object twenty times, and validation is the costliest check."""
+    _, cache = _PROBLEMS.setdefault(id(validator), (validator, {}))
+    found = cache.get(obj.fingerprint)
+    if found is None:
+        found = [problem for error in validator.iter_errors(data) for problem in _explain(error, obj, encrypted)]
+        cache[obj.fingerprint] = found
+    return found
 
 
 def _explain(error: ValidationError, obj: K8sObject, encrypted: bool) -> Iterator[tuple[tuple, str]]:

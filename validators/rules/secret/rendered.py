@@ -80,9 +80,13 @@ def uncovered(
     texts = [src.text or ""]
     if any(obj.generated for _, obj in objects):
         texts += _generator_inputs(src, repo.file)
+    scanned: dict[tuple, list[Hit]] = {}  # the same object rendered for many hubs is scanned once
     for hub_name, obj in objects:
         own = texts + [(repo.file(d.path).text or "") for d in obj.overrides if repo.file(d.path) is not None]
-        for hit in scan(obj):
+        same = (obj.fingerprint, id(obj.document), tuple(id(d) for d in obj.overrides))
+        if same not in scanned:
+            scanned[same] = list(scan(obj))
+        for hit in scanned[same]:
             raw = obj.get(*hit.path) if hit.path else None
             if _written(hit.value, own) or (isinstance(raw, str) and _written(raw, own)):
                 continue
