@@ -35,10 +35,13 @@ class SourceIndex:
     def __init__(self, graph: KustomizeGraph, documents: Callable[[str], list[Document]]):
         self.graph = graph
         self._by_kind: dict[str, list[_Candidate]] = {}
+        self._by_name: dict[tuple[str, str], list[_Candidate]] = {}
         for rel in dict.fromkeys(graph.resources):
             for doc in documents(rel):
                 if isinstance(doc.data, dict) and doc.data.get("kind"):
-                    self._by_kind.setdefault(str(doc.data["kind"]), []).append(_Candidate(doc, rel))
+                    candidate = _Candidate(doc, rel)
+                    self._by_kind.setdefault(str(doc.data["kind"]), []).append(candidate)
+                    self._by_name.setdefault((str(doc.data["kind"]), _name(doc)), []).append(candidate)
         self._patches: dict[tuple[str, str], list[Document]] = {}
         for patch in graph.patches:
             key = (str(patch.data.get("kind")), str((patch.data.get("metadata") or {}).get("name")))
@@ -54,7 +57,10 @@ class SourceIndex:
         kind = str(data.get("kind") or "")
         meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
         name, namespace = str(meta.get("name") or ""), meta.get("namespace")
-        found = [c for c in self._by_kind.get(kind, ()) if self._renamed(_name(c.document), name)]
+        if self._prefixes or self._suffixes:
+            found = [c for c in self._by_kind.get(kind, ()) if self._renamed(_name(c.document), name)]
+        else:  # no renaming in this root: the name is the source's name
+            found = list(self._by_name.get((kind, name), ()))
         if len(found) > 1:
             found = [c for c in found if (c.document.data.get("metadata") or {}).get("namespace") in (namespace, None)] or found
         if len(found) > 1:
