@@ -18,7 +18,8 @@ from hubguard.yamlpos import get_path
 
 @dataclass(eq=False)
 class K8sObject:
-    """One object a hub receives, plus where it came from.
+    """One object a hub receives, plus where it came from. Its content is not changed once made
+    (the renderer makes a new object instead), so its derived properties are cached.
 
     `document` is the source document the object was rendered from (for field positions);
     `overrides` are the patch documents that target it, in application order, so that a field set
@@ -31,43 +32,43 @@ class K8sObject:
     overrides: tuple[Document, ...] = ()
     generated: bool = False  # made by a kustomize generator (configMapGenerator, secretGenerator)
 
-    @property
+    @cached_property
     def kind(self) -> str:
         return str(self.data.get("kind") or "")
 
-    @property
+    @cached_property
     def api_version(self) -> str:
         return str(self.data.get("apiVersion") or "")
 
-    @property
+    @cached_property
     def group(self) -> str:
         return self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else ""
 
-    @property
+    @cached_property
     def metadata(self) -> dict:
         meta = self.data.get("metadata")
         return meta if isinstance(meta, dict) else {}
 
-    @property
+    @cached_property
     def name(self) -> str:
         return str(self.metadata.get("name") or "")
 
-    @property
+    @cached_property
     def namespace(self) -> str | None:
         ns = self.metadata.get("namespace")
         return str(ns) if ns else None
 
-    @property
+    @cached_property
     def labels(self) -> dict:
         labels = self.metadata.get("labels")
         return labels if isinstance(labels, dict) else {}
 
-    @property
+    @cached_property
     def annotations(self) -> dict:
         ann = self.metadata.get("annotations")
         return ann if isinstance(ann, dict) else {}
 
-    @property
+    @cached_property
     def ref(self) -> str:
         """`Kind/namespace/name`, or `Kind/name` for cluster-scoped or namespace-less objects."""
         if self.namespace:
@@ -128,8 +129,17 @@ class HubInventory:
     def find(self, kind: str, namespace: str | None, name: str) -> K8sObject | None:
         return self._by_key.get((kind, namespace, name))
 
+    @cached_property
+    def _by_namespace(self) -> dict[tuple[str | None, str], list[K8sObject]]:
+        index: dict[tuple[str | None, str], list[K8sObject]] = {}
+        for obj in self.objects:
+            index.setdefault((obj.namespace, obj.kind), []).append(obj)
+        return index
+
     def in_namespace(self, namespace: str | None, *kinds: str) -> list[K8sObject]:
-        return [o for o in (self.of_kind(*kinds) if kinds else self.objects) if o.namespace == namespace]
+        if not kinds:
+            return [o for o in self.objects if o.namespace == namespace]
+        return [o for kind in kinds for o in self._by_namespace.get((namespace, kind), ())]
 
     def namespace_labels(self, namespace: str | None) -> dict:
         ns = self.find("Namespace", None, namespace or "") if namespace else None
