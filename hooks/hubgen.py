@@ -220,7 +220,7 @@ def stamp_version(repo: Path, version: str) -> None:
 
 def hubguard_version() -> str:
     try:
-        from importlib.metadata import PackageNotFoundError, version
+        from importlib.metadata import version
 
         return version("hubguard")
     except Exception:  # PackageNotFoundError, or metadata unreadable: the template's own version

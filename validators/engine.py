@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hubguard.checks import RuleRunner
 from hubguard.errors import HubguardError
-from hubguard.findings import Finding, Location, Severity
+from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory, RepoContext
 from hubguard.policy import Policy, load_policy
 from hubguard.registry import Rule, all_rules, id_matches
@@ -239,7 +239,3 @@ def collapse(findings: list[Finding], hubs: list[str]) -> list[Finding]:
     for f in out:
         unique.setdefault((f.rule, f.path, f.line, f.column, f.hub, f.object, f.message), f)
     return list(unique.values())
-
-
-def location_of(path: str, line: int | None = None) -> Location:
-    return Location(path, line, None)

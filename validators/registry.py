@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from hubguard.findings import Finding, Location, Severity
@@ -99,9 +99,8 @@ def get_rule(rule_id: str) -> Rule | None:
 
 def matching(prefixes: Iterable[str]) -> Iterator[Rule]:
     """Rules whose id equals or starts with one of the prefixes (`ha/` or `ha` selects a family)."""
-    wanted = [p.rstrip("*") for p in prefixes]
     for rule in all_rules().values():
-        if any(id_matches(rule.id, p) for p in wanted):
+        if any(id_matches(rule.id, p) for p in prefixes):
             yield rule
 
 
@@ -112,7 +111,3 @@ def id_matches(rule_id: str, pattern: str) -> bool:
     if pattern.endswith("/"):
         return rule_id.startswith(pattern)
     return rule_id == pattern or rule_id.startswith(pattern + "/")
-
-
-def with_severity(finding: Finding, severity: Severity) -> Finding:
-    return finding if finding.severity == severity else replace(finding, severity=severity)

@@ -41,10 +41,3 @@ def _expression_matches(expr: dict, labels: dict[str, str]) -> bool:
     if operator == "DoesNotExist":
         return key not in labels
     return False  # unknown operator: the API server rejects it, so it selects nothing
-
-
-def plain_selector_matches(selector: Any, labels: dict) -> bool:
-    """Service-style selectors (a plain label map); an empty one selects nothing."""
-    if not isinstance(selector, dict) or not selector:
-        return False
-    return all(str(labels.get(k)) == str(v) for k, v in selector.items())
