@@ -6,6 +6,9 @@
 the render cost would show as time spent waiting on a lock. Here every thread runs under its own
 profiler and the profiles are merged. (Time in `kubectl` subprocesses shows as `communicate`/`wait`
 of the thread that started it.)
+
+Each profiler counts its thread's CPU time (`time.thread_time`), not wall time: threads waiting for
+the GIL or for kubectl would otherwise show that wait as the cost of whatever they were doing.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import io
 import pstats
 import sys
 import threading
+import time
 from pathlib import Path
 
 _profiles: list[cProfile.Profile] = []
@@ -26,7 +30,7 @@ def _profile_threads() -> None:
     original_run = threading.Thread.run
 
     def run(self: threading.Thread) -> None:
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.thread_time)
         with _lock:
             _profiles.append(profiler)
         profiler.enable()
@@ -49,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     _profile_threads()
     from hubguard.cli import main as hubguard_main
 
-    main_profiler = cProfile.Profile()
+    main_profiler = cProfile.Profile(time.thread_time)
     sink = io.StringIO()
     real_stdout, sys.stdout = sys.stdout, sink  # the report itself is not of interest here
     main_profiler.enable()

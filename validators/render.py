@@ -75,6 +75,7 @@ class Renderer:
         self.root = root.resolve()
         self.files = files
         self._cache: dict[str, Future] = {}
+        self._documents_by_text: dict[str, list[dict]] = {}  # kustomize output document -> its data
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
 
@@ -224,10 +225,30 @@ class Renderer:
             out.problems.append((result.error, where))
             return None, None
         try:
-            return [d for d in yaml.load_all(result.output, Loader=_FastLoader) if isinstance(d, dict)], result.wrapper
+            if origins:  # these objects are edited (their origin annotation removed): never shared
+                return [d for d in yaml.load_all(result.output, Loader=_FastLoader) if isinstance(d, dict)], result.wrapper
+            return self._parsed(result.output or ""), result.wrapper
         except yaml.YAMLError as exc:
             out.problems.append((f"kustomize output does not parse: {exc}", where))
             return None, None
+
+    def _parsed(self, output: str) -> list[dict]:
+        """kustomize's output as objects. Hubs mostly receive the same objects from shared bases, and
+        kustomize prints each object as one `---`-separated document, so each distinct document text
+        is parsed once per run and its data shared between hubs (nothing edits rendered data; a
+        substituted object is a new one). A piece that does not parse alone sends the whole output
+        through the plain parse, which reports the error as before."""
+        objects: list[dict] = []
+        for chunk in output.split("\n---\n"):
+            parsed = self._documents_by_text.get(chunk)
+            if parsed is None:
+                try:
+                    parsed = [d for d in yaml.load_all(chunk, Loader=_FastLoader) if isinstance(d, dict)]
+                except yaml.YAMLError:
+                    return [d for d in yaml.load_all(output, Loader=_FastLoader) if isinstance(d, dict)]
+                self._documents_by_text[chunk] = parsed
+            objects.extend(parsed)
+        return objects
 
     def _with_origin(self, data: dict, sources: SourceIndex, wrapper: Path | None) -> K8sObject:
         meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
@@ -367,14 +388,60 @@ def _substituted(batch: list[K8sObject], apply: "FluxApply") -> list[K8sObject]:
         data = obj.data
         disabled = str(obj.annotations.get(SUBSTITUTE_DISABLED, "")).lower() == "disabled"
         if apply.values is not None and not disabled and _has_variable(data):
-            text = yaml.dump(data, Dumper=_FastDumper, sort_keys=False)
-            if "${" in text:
-                loaded = yaml.load(substitute_text(text, apply.values), Loader=_FastLoader)
-                data = loaded if isinstance(loaded, dict) else data
+            by_value = _substituted_values(data, apply.values)
+            if by_value is not None:
+                data = by_value
+            else:
+                text = yaml.dump(data, Dumper=_FastDumper, sort_keys=False)
+                if "${" in text:
+                    loaded = yaml.load(substitute_text(text, apply.values), Loader=_FastLoader)
+                    data = loaded if isinstance(loaded, dict) else data
         if apply.target_namespace and obj.kind not in CLUSTER_SCOPED:
             data = {**data, "metadata": {**(data.get("metadata") or {}), "namespace": apply.target_namespace}}
         out.append(obj if data is obj.data else K8sObject(data, obj.source, obj.document, obj.overrides, obj.generated))
     return out
+
+
+class _WholeText(Exception):
+    """A variable that only the whole object's YAML text can substitute faithfully."""
+
+
+def _substituted_values(data: dict, values: dict[str, str]) -> dict | None:
+    """`data` substituted value by value, or None when that would differ from Flux's substitution
+    in the object's YAML text. Each string holding `${` is written as YAML alone (the emitter picks
+    the same style for a value as for a lone scalar), substituted and read back, so `replicas:
+    ${N}` still becomes a number. That is exact while the written value is one line and no
+    variable sits in a key or expands to several lines; otherwise the caller substitutes the whole
+    text. Re-serialising only the few strings with variables is far cheaper than the object."""
+    if any("\n" in value for value in values.values()):
+        return None
+
+    def one(value: str) -> Any:
+        text = yaml.dump(value, Dumper=_FastDumper)
+        if text.endswith("\n...\n"):
+            text = text[: -len("...\n")]
+        if text.count("\n") != 1:
+            raise _WholeText
+        try:
+            return yaml.load(substitute_text(text, values), Loader=_FastLoader)
+        except yaml.YAMLError:
+            raise _WholeText from None
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            if any(isinstance(k, str) and "${" in k for k in node):
+                raise _WholeText
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if isinstance(node, str) and "${" in node:
+            return one(node)
+        return node
+
+    try:
+        return walk(data)
+    except _WholeText:
+        return None
 
 
 def _has_variable(node: Any) -> bool:

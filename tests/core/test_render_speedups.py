@@ -1,0 +1,98 @@
+"""The shortcuts the renderer takes for speed give exactly what the slow, obvious way gives."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hubguard import kustomize, render
+from hubguard.render import _substituted_values, substitute_text
+
+
+def whole_text(data: dict, values: dict[str, str]):
+    """Flux's way: substitute in the object's YAML text and read it back."""
+    text = yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False)
+    return yaml.load(substitute_text(text, values), Loader=yaml.CSafeLoader)
+
+
+def test_values_are_substituted_with_yaml_typing_as_in_the_whole_text():
+    data = {"spec": {"replicas": "${N}", "host": "web.${HUB}.corp", "flag": "${ON:=true}",
+                     "list": ["${HUB}", "keep $${HUB}"], "quoted": "${A}: ${B}", "n": 3}}
+    values = {"N": "4", "HUB": "munich", "A": "x", "B": "y"}
+    got = _substituted_values(data, values)
+    assert got == whole_text(data, values)
+    assert got["spec"]["replicas"] == 4 and got["spec"]["flag"] is True
+    assert got["spec"]["list"] == ["munich", "keep ${HUB}"]
+    assert data["spec"]["replicas"] == "${N}"  # the shared input is left as it was
+
+
+def test_variables_in_keys_or_multi_line_values_go_through_the_whole_text():
+    assert _substituted_values({"data": {"${KEY}": "v"}}, {"KEY": "k"}) is None
+    assert _substituted_values({"data": {"k": "line one\n${V}\n"}}, {"V": "x"}) is None
+    assert _substituted_values({"data": {"k": "${V}"}}, {"V": "two\nlines"}) is None
+
+
+text_parts = st.sampled_from(["${V}", "${N}", "${MISSING:=d}", "${MISSING:-5}", "$${V}", "a", " ", ":", "#", "'", '"',
+                              "-", "[", "{", "}", "yes", "0x1F", "1.5", "~", "@", "*", "&", "!", "%", "é", "\t", ","])
+strings = st.lists(text_parts, min_size=1, max_size=12).map("".join)
+var_values = st.sampled_from(["3", "munich", "true", "null", "a b", "x: y", "[1, 2]", "'q'", "", "0.5", "-1", "{}"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=strings, v=var_values, n=var_values)
+def test_value_wise_substitution_equals_flux_whole_text_substitution(value, v, n):
+    data = {"kind": "ConfigMap", "data": {"k": value, "nested": [{"x": value}]}}
+    values = {"V": v, "N": n}
+    try:
+        expected = whole_text(data, values)
+    except yaml.YAMLError:
+        expected = "error"
+    got = _substituted_values(data, values)
+    if got is None:  # not taken: the caller substitutes the whole text
+        return
+    assert got == expected
+
+
+def test_each_distinct_document_of_kustomize_output_is_parsed_once_and_shared(tmp_path):
+    renderer = render.Renderer(tmp_path, {})
+    try:
+        one = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
+        other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+        first, second = renderer._parsed(one), renderer._parsed(other)
+        assert [d["metadata"]["name"] for d in first] == ["a", "b"]
+        assert [d["metadata"]["name"] for d in second] == ["a", "c"]
+        assert first[0] is second[0] and first[1] is not second[1]
+        assert first == list(yaml.safe_load_all(one))
+        # A piece that does not parse alone: the whole output is parsed (and its error raised).
+        broken = "a: [1,\n---\n2]\n"
+        try:
+            renderer._parsed(broken)
+        except yaml.YAMLError:
+            pass
+        else:
+            raise AssertionError("a broken output must raise as the plain parse does")
+    finally:
+        renderer.close()
+
+
+def test_the_walk_resolves_references_exactly_as_path_resolve(tmp_path):
+    root = tmp_path / "repo"
+    (root / "base").mkdir(parents=True)
+    (root / "base" / "cm.yaml").write_text("kind: ConfigMap\n")
+    (root / "elsewhere").mkdir()
+    (root / "elsewhere" / "real.yaml").write_text("kind: ConfigMap\n")
+    os.symlink(root / "elsewhere" / "real.yaml", root / "base" / "link.yaml")
+    os.symlink(root / "base", root / "alias")
+    os.symlink(tmp_path, root / "out")
+    (root / "overlay").mkdir()
+    resolve = kustomize._Resolver()
+    for ref in ["../base/cm.yaml", "../base/link.yaml", "../alias/link.yaml", "../alias/../base/cm.yaml",
+                "../out/repo/base/cm.yaml", "../out", "..", ".", "../base/", "../missing/x.yaml", "../../outside.yaml"]:
+        path = root / "overlay" / ref
+        assert resolve(path) == path.resolve(), ref
+        assert resolve(path) == path.resolve(), ref  # and again, from the remembered folders
+    assert resolve(root / "base" / "link.yaml") == Path(root / "elsewhere" / "real.yaml").resolve()
