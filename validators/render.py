@@ -121,7 +121,11 @@ class Renderer:
             files |= rendered.files
             for message, location in rendered.problems:
                 problems.append(RenderProblem(message, location or via, hub.name))
-            batch = _substituted(rendered.objects, apply) if apply != NO_APPLY else rendered.objects
+            batch = rendered.objects
+            if apply != NO_APPLY:
+                batch, broken = _substituted(rendered.objects, apply)
+                problems.extend(RenderProblem(f"Flux post-build substitution makes {ref} invalid YAML ({reason}); "
+                                              "Flux will fail to apply it", via, hub.name) for ref, reason in broken)
             # One source object reached twice (a folder rendered whole and again through a
             # Kustomization inside it) is one object on the hub, not two.
             for obj in batch:
@@ -380,10 +384,12 @@ def substitute_text(text: str, values: dict[str, str]) -> str:
     return _VAR.sub(replace, text)
 
 
-def _substituted(batch: list[K8sObject], apply: "FluxApply") -> list[K8sObject]:
+def _substituted(batch: list[K8sObject], apply: "FluxApply") -> tuple[list[K8sObject], list[tuple[str, str]]]:
     """Objects as a Flux Kustomization applies them: variables substituted in each object's YAML
-    text (so `replicas: ${N}` becomes a number, as in Flux), and targetNamespace set."""
+    text (so `replicas: ${N}` becomes a number, as in Flux), and targetNamespace set; and the
+    objects (ref, reason) that substitution breaks (kept unsubstituted)."""
     out = []
+    broken: list[tuple[str, str]] = []
     for obj in batch:
         data = obj.data
         disabled = str(obj.annotations.get(SUBSTITUTE_DISABLED, "")).lower() == "disabled"
@@ -394,12 +400,16 @@ def _substituted(batch: list[K8sObject], apply: "FluxApply") -> list[K8sObject]:
             else:
                 text = yaml.dump(data, Dumper=_FastDumper, sort_keys=False)
                 if "${" in text:
-                    loaded = yaml.load(substitute_text(text, apply.values), Loader=_FastLoader)
+                    try:
+                        loaded = yaml.load(substitute_text(text, apply.values), Loader=_FastLoader)
+                    except yaml.YAMLError as exc:
+                        broken.append((obj.ref, str(getattr(exc, "problem", None) or "does not parse")))
+                        loaded = None
                     data = loaded if isinstance(loaded, dict) else data
         if apply.target_namespace and obj.kind not in CLUSTER_SCOPED:
             data = {**data, "metadata": {**(data.get("metadata") or {}), "namespace": apply.target_namespace}}
         out.append(obj if data is obj.data else K8sObject(data, obj.source, obj.document, obj.overrides, obj.generated))
-    return out
+    return out, broken
 
 
 class _WholeText(Exception):
@@ -423,9 +433,12 @@ def _substituted_values(data: dict, values: dict[str, str]) -> dict | None:
         if text.count("\n") != 1:
             raise _WholeText
         try:
-            return yaml.load(substitute_text(text, values), Loader=_FastLoader)
+            loaded = yaml.load(substitute_text(text, values), Loader=_FastLoader)
         except yaml.YAMLError:
             raise _WholeText from None
+        if isinstance(loaded, (dict, list)):  # `k: ${V}` with V = "a: b" is no mapping in the whole text
+            raise _WholeText
+        return loaded
 
     def walk(node: Any) -> Any:
         if isinstance(node, dict):

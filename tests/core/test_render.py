@@ -334,3 +334,14 @@ def test_generator_without_hash_and_with_prefix(make_repo):
     (obj,) = render(make_repo(tree))["a"].inventory.objects
     assert obj.generated and obj.name == "hub-creds"
     assert (obj.source.path, obj.source.line) == ("clusters/a/kustomization.yaml", 5)
+
+
+def test_a_substitution_that_breaks_the_yaml_is_a_render_problem_not_a_crash(make_repo):
+    tree = dict(TREE)
+    tree["clusters/seattle/apps.yaml"] = FLUX_APPS.replace("REGION: west", "REGION: 'a: b'")
+    result = render(make_repo(tree), "seattle")["seattle"]
+    messages = [(p.message, p.location.path if p.location else None) for p in result.problems]
+    assert messages == [("Flux post-build substitution makes ConfigMap/ratings/settings invalid YAML "
+                         "(mapping values are not allowed in this context); Flux will fail to apply it", "clusters/seattle/apps.yaml")]
+    # The object stays as written; the other objects are substituted and checked as usual.
+    assert objects_by_ref(result)["ConfigMap/ratings/settings"].get("data", "REGION") == "${REGION:=none}"
