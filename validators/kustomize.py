@@ -249,6 +249,11 @@ def build(directory: Path, repo_root: Path, *, origins: bool = False, timeout: f
             )
             target = wrapper
         env = {k: v for k, v in os.environ.items() if not k.startswith(("KUSTOMIZE_", "KUBECTL_"))}
+        # A build is short-lived: collecting garbage at 5x the live heap instead of Go's default 2x
+        # saves about 15% of kustomize's CPU on large roots (bench/README.md); the soft memory limit
+        # keeps a huge root from growing without bound. Settings the user made are kept.
+        env.setdefault("GOGC", "400")
+        env.setdefault("GOMEMLIMIT", "512MiB")
         env.update({"GIT_TERMINAL_PROMPT": "0", "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
                     "NO_PROXY": "", "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"})
         try:

@@ -96,3 +96,30 @@ def test_the_walk_resolves_references_exactly_as_path_resolve(tmp_path):
         assert resolve(path) == path.resolve(), ref
         assert resolve(path) == path.resolve(), ref  # and again, from the remembered folders
     assert resolve(root / "base" / "link.yaml") == Path(root / "elsewhere" / "real.yaml").resolve()
+
+
+def _env_of_build(monkeypatch, tmp_path) -> dict:
+    seen = {}
+    real_run = kustomize.subprocess.run
+
+    def spy(args, **kwargs):
+        seen.update(kwargs["env"])
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr(kustomize.subprocess, "run", spy)
+    (tmp_path / "kustomization.yaml").write_text("resources:\n- cm.yaml\n")
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+    result = kustomize.build(tmp_path, tmp_path)
+    assert result.error is None and "name: a" in result.output
+    return seen
+
+
+def test_kustomize_runs_with_a_lazier_garbage_collector_unless_the_user_chose(monkeypatch, tmp_path):
+    monkeypatch.delenv("GOGC", raising=False)
+    monkeypatch.delenv("GOMEMLIMIT", raising=False)
+    env = _env_of_build(monkeypatch, tmp_path)
+    assert (env["GOGC"], env["GOMEMLIMIT"]) == ("400", "512MiB")
+    monkeypatch.setenv("GOGC", "100")
+    monkeypatch.setenv("GOMEMLIMIT", "2GiB")
+    env = _env_of_build(monkeypatch, tmp_path)
+    assert (env["GOGC"], env["GOMEMLIMIT"]) == ("100", "2GiB")
