@@ -8,6 +8,7 @@ credential words and does not end like a reference to a secret kept elsewhere (`
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterable
 
@@ -41,6 +42,13 @@ def normalise(key: str) -> str:
 
 def sensitive_word(key: str, extra: Iterable[str] = (), ignore: Iterable[str] = ()) -> str | None:
     """The credential word a key name carries (`password`, `token`, ...), or None if not sensitive."""
+    if isinstance(extra, tuple) and isinstance(ignore, tuple):
+        return _sensitive_word(key, extra, ignore)
+    return _sensitive_word.__wrapped__(key, tuple(extra), tuple(ignore))
+
+
+@functools.lru_cache(maxsize=8192)  # key names repeat endlessly (name, image, port, ...)
+def _sensitive_word(key: str, extra: tuple[str, ...], ignore: tuple[str, ...]) -> str | None:
     name = normalise(key.rsplit(".", 1)[-1] if "." in key else key)
     if not name or name in NEVER_SENSITIVE or name in {normalise(i) for i in ignore}:
         return None

@@ -60,17 +60,17 @@ def check_tokens(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
             scan_value = lambda text, at, where, ident, path: scan.token_hits_in_value(text, at, where, ident, path, extra)  # noqa: E731
             hits.extend(_decoded_secret_hits(doc.data, common.locator(doc), scan.object_ref(doc.data), scan_value))
     yield from common.findings(ctx, src.path, _unique(hits), TOKEN_MESSAGE)
-    for hub, obj, hit in rendered.uncovered(src, ctx.repo, lambda obj: _object_token_hits(obj, extra)):
+    for hub, obj, hit in rendered.uncovered(src, ctx.repo, lambda obj, data: _object_token_hits(obj, data, extra)):
         yield from common.findings(ctx, rendered.object_path(obj, hit.path), [hit], TOKEN_MESSAGE, obj=obj, hub=hub)
 
 
-def _object_token_hits(obj, extra) -> Iterator[Hit]:
+def _object_token_hits(obj, data: dict, extra) -> Iterator[Hit]:
     locate = rendered.object_locator(obj)
-    for path, value in scan.leaves(obj.data):
+    for path, value in scan.leaves(data):
         if isinstance(value, str):
             yield from scan.token_hits_in_value(value, lambda p=path: locate(p), scan.dotted(path), f"{obj.ref}:{scan.dotted(path)}", path, extra)
     if objects.is_secret(obj.data):
-        for path, key, text in scan.secret_values(obj.data):
+        for path, key, text in scan.secret_values(data):
             if path[0] == "data":
                 yield from scan.token_hits_in_value(text, lambda p=path: locate(p), f"data.{key}", f"{obj.ref}:data.{key}", path, extra)
 
@@ -93,9 +93,9 @@ def check_uris(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
         yield from common.findings(ctx, rendered.object_path(obj, hit.path), [hit], URI_MESSAGE, obj=obj, hub=hub)
 
 
-def _object_uri_hits(obj) -> Iterator[Hit]:
+def _object_uri_hits(obj, data: dict) -> Iterator[Hit]:
     locate = rendered.object_locator(obj)
-    for path, value in scan.leaves(obj.data):
+    for path, value in scan.leaves(data):
         if isinstance(value, str) and "://" in value:
             yield from _uri_value_hits(value, lambda p=path: locate(p), scan.dotted(path), f"{obj.ref}:{scan.dotted(path)}", path)
 

@@ -64,14 +64,14 @@ def check(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
         taken = _token_lines(ctx, src)
         hits = [h for h in hits if h.line not in taken and not _reported_as_token(ctx, h.value)]
     yield from common.findings(ctx, src.path, hits, MESSAGE)
-    for hub, obj, hit in rendered.uncovered(src, ctx.repo, lambda obj: _rendered_hits(obj, options)):
+    for hub, obj, hit in rendered.uncovered(src, ctx.repo, lambda obj, data: _rendered_hits(obj, data, options)):
         if not _reported_as_token(ctx, hit.value):
             yield from common.findings(ctx, rendered.object_path(obj, hit.path), [hit], MESSAGE, obj=obj, hub=hub)
 
 
-def _rendered_hits(obj, options: scan.Options) -> Iterator[scan.Hit]:
+def _rendered_hits(obj, data: dict, options: scan.Options) -> Iterator[scan.Hit]:
     if not _owned_elsewhere(obj.data, obj.source.path):
-        yield from scan.literal_hits_in_data(obj.data, rendered.object_locator(obj), options, obj.ref)
+        yield from scan.literal_hits_in_data(data, rendered.object_locator(obj), options, obj.ref)
 
 
 def _multiline_hits(src, doc, options: scan.Options) -> Iterator[scan.Hit]:

@@ -30,7 +30,9 @@ def check(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
             yield from _one_per_secret(ctx, path, [hit], obj.ref, obj.data, hub)
 
 
-def _rendered_hits(obj) -> Iterator[Hit]:
+def _rendered_hits(obj, changed: dict) -> Iterator[Hit]:
+    # Whether a value counts as plaintext depends on the Secret's SOPS metadata and its other
+    # values, so a Secret that changed at all is read whole (`uncovered` drops what the file holds).
     if not obj.generated and objects.is_secret(obj.data):
         yield from objects.plaintext_secret_hits(obj.data, rendered.object_locator(obj))
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import posixpath
 import weakref
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from hubguard.model import K8sObject, RepoContext
 from hubguard.rules.secret.scan import Hit, b64decode
 from hubguard.sources import SourceFile
 
 _INDEX: dict[int, tuple[weakref.ref, dict[str, list[tuple[str, K8sObject]]]]] = {}
+_VIEWS: dict[int, tuple[weakref.ref, dict[tuple, Any]]] = {}  # per repository: object -> changed_values
 
 
 def _anchor(obj: K8sObject) -> str | None:
@@ -70,10 +71,44 @@ def _written(value: str, texts: list[str]) -> bool:
     return any(value in text for text in texts)
 
 
+_MISSING = object()
+
+
+def changed_values(rendered: Any, written: Any) -> Any:
+    """`rendered` with every value its source document holds at the same place blanked (None), keys
+    kept; None when nothing differs. That is all a scan of the rendered object can find beyond the
+    file scan, which reads the document itself: most rendered objects differ from their document
+    only in a patched or substituted field or two. `name` values stay, as scans read them beside a
+    changed value (an env var's `value`); a list whose length changed is kept whole."""
+    if rendered == written:
+        return None
+    if isinstance(rendered, dict) and isinstance(written, dict):
+        return {k: (v if k == "name" else changed_values(v, written.get(k, _MISSING))) for k, v in rendered.items()}
+    if isinstance(rendered, list) and isinstance(written, list) and len(rendered) == len(written):
+        return [changed_values(r, w) for r, w in zip(rendered, written)]
+    return rendered
+
+
+def _changed(repo: RepoContext, same: tuple, obj: K8sObject) -> Any:
+    """`changed_values` of an object, computed once per repository for all the rules that ask."""
+    entry = _VIEWS.get(id(repo))
+    if entry is None or entry[0]() is not repo:
+        for key in [k for k, (ref, _) in _VIEWS.items() if ref() is None]:
+            del _VIEWS[key]
+        entry = _VIEWS[id(repo)] = (weakref.ref(repo), {})
+    views = entry[1]
+    if same not in views:
+        generated = obj.generated or obj.document is None
+        views[same] = obj.data if generated else changed_values(obj.data, obj.document.data)
+    return views[same]
+
+
 def uncovered(
-    src: SourceFile, repo: RepoContext, scan: Callable[[K8sObject], Iterator[Hit]]
+    src: SourceFile, repo: RepoContext, scan: Callable[[K8sObject, dict], Iterator[Hit]]
 ) -> Iterator[tuple[str, K8sObject, Hit]]:
-    """(hub, object, hit) for hits in rendered objects anchored at `src` whose value `src` does not hold."""
+    """(hub, object, hit) for hits in rendered objects anchored at `src` whose value `src` does not hold.
+    `scan(obj, data)` walks `data`, the object's data with what its document already holds blanked
+    (see `changed_values`), and locates hits in `obj`."""
     objects = anchored(repo).get(src.path)
     if not objects:
         return
@@ -85,7 +120,8 @@ def uncovered(
         own = texts + [(repo.file(d.path).text or "") for d in obj.overrides if repo.file(d.path) is not None]
         same = (obj.fingerprint, id(obj.document), tuple(id(d) for d in obj.overrides))
         if same not in scanned:
-            scanned[same] = list(scan(obj))
+            data = _changed(repo, same, obj)
+            scanned[same] = list(scan(obj, data)) if isinstance(data, dict) else []
         for hit in scanned[same]:
             raw = obj.get(*hit.path) if hit.path else None
             if _written(hit.value, own) or (isinstance(raw, str) and _written(raw, own)):

@@ -192,18 +192,23 @@ class Options:
 def literal_hits_in_data(data: Any, locate: Locator, options: Options, prefix: str) -> Iterator[Hit]:
     """Sensitive keys holding literals anywhere in a YAML/JSON document (or rendered object)."""
 
-    def check(key: str, value: Any, path: tuple, where: str, ident: str) -> Iterator[Hit]:
+    def check(key: str, value: Any, path: tuple, label: str | None = None) -> Iterator[Hit]:
+        """`label` names an env var or parameter (`env`); None: the value is named by its key path.
+        The texts are made only for a hit: building them for every value was most of the walk."""
         word = keys.sensitive_word(key, options.extra_keys, options.ignore_keys)
         if word and keys.is_literal_secret(value, options.min_length):
             line, column = locate(path)
+            if label is not None:
+                where, ident = f"{label} {key}", f"{label}:{key}"
+            else:
+                where, ident = f"key {dotted(path)}", f"{prefix}:{dotted(path)}"
             yield Hit(line, column, str(value).strip(), word, where, ident, path)
 
     def walk(node: Any, path: tuple) -> Iterator[Hit]:
         if isinstance(node, dict):
             name, value = node.get("name"), node.get("value")
             if isinstance(name, str) and "value" in node and not isinstance(value, (dict, list)):
-                label = "env" if "env" in path else "parameter"
-                yield from check(name, value, (*path, "value"), f"{label} {name}", f"{label}:{name}")
+                yield from check(name, value, (*path, "value"), "env" if "env" in path else "parameter")
             for key, child in node.items():
                 if key == "secretGenerator":
                     continue  # a generated Secret is secret/plaintext-secret's business
@@ -212,7 +217,7 @@ def literal_hits_in_data(data: Any, locate: Locator, options: Options, prefix: s
                 elif key == "secretKey" and ("remoteRef" in node or "sourceRef" in node):
                     continue  # External Secrets: the name of the key to create, fetched from remoteRef
                 elif key not in ("name", "value") or not isinstance(name, str):
-                    yield from check(str(key), child, (*path, key), f"key {dotted((*path, key))}", f"{prefix}:{dotted((*path, key))}")
+                    yield from check(str(key), child, (*path, key))
         elif isinstance(node, list):
             for index, child in enumerate(node):
                 if path and path[-1] in ("literals", "args", "command") and isinstance(child, str):
