@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -71,16 +71,18 @@ class HubRender:
 class Renderer:
     """Renders hubs of one repository; distinct kustomize paths are built once and shared."""
 
-    def __init__(self, root: Path, files: dict[str, SourceFile]):
+    def __init__(self, root: Path, files: dict[str, SourceFile], jobs: int | None = None):
         self.root = root.resolve()
         self.files = files
         self._cache: dict[str, Future] = {}
         self._documents_by_text: dict[str, list[dict]] = {}  # kustomize output document -> its data
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
+        # kustomize processes at once (--jobs, default: cores). Hubs render in their own threads, so
+        # while one hub's output is parsed and checked in Python, the next builds already run.
+        self._builds = threading.BoundedSemaphore(max(1, jobs or os.cpu_count() or 2))
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Nothing to release any more; kept so callers need not know."""
 
     # -- per hub ---------------------------------------------------------------------------
     def render_hub(self, hub: HubPolicy) -> HubRender:
@@ -177,11 +179,19 @@ class Renderer:
 
     # -- per path (cached across hubs) -------------------------------------------------------
     def _render_path(self, rel: str) -> Rendered:
+        """One path rendered once for all hubs: the first hub to need it renders it in its own
+        thread; others wait for that result. (Paths only nest downwards, so no wait is circular.)"""
         with self._lock:
             future = self._cache.get(rel)
-            if future is None:
-                future = self._pool.submit(self._render_uncached, rel)
-                self._cache[rel] = future
+            mine = future is None
+            if mine:
+                future = self._cache[rel] = Future()
+        if mine:
+            try:
+                future.set_result(self._render_uncached(rel))
+            except BaseException as exc:
+                future.set_exception(exc)
+                raise
         return future.result()
 
     def _render_uncached(self, rel: str) -> Rendered:
@@ -224,7 +234,8 @@ class Renderer:
                    origins: bool) -> tuple[list[dict] | None, Path | None]:
         """The objects kustomize builds (None after recording a problem), and the wrapper folder
         that origin paths are relative to."""
-        result = kustomize.build(directory, self.root, origins=origins)
+        with self._builds:
+            result = kustomize.build(directory, self.root, origins=origins)
         if result.error is not None:
             out.problems.append((result.error, where))
             return None, None
