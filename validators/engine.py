@@ -6,17 +6,17 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Iterator, Mapping
 from pathlib import Path
 
-from hubguard.checks import RuleRunner
+from hubguard.checks import RuleRunner, validate_rule_settings
 from hubguard.errors import HubguardError
 from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory, RepoContext
 from hubguard.policy import Policy, load_policy
 from hubguard.registry import Rule, all_rules, id_matches
 from hubguard.render import HubRender, Renderer
-from hubguard.sources import SourceFile, discover, helm_chart_dirs, load_file
+from hubguard.sources import SourceFile, SourceLoader, discover, helm_chart_dirs
 from hubguard.suppress import Suppression, annotation_suppression, comment_suppressions
 
 MISSING_REASON = "suppress/missing-reason"
@@ -83,6 +83,15 @@ def select_rules(policy: Policy, select: tuple[str, ...], ignore: tuple[str, ...
 
 
 def load_repository(options: ValidateOptions) -> tuple[Policy, list[SourceFile], list[str]]:
+    policy, loader, notes = open_repository(options)
+    files = loader.all()
+    notes.extend(f.note for f in files if f.note)
+    return policy, files, notes
+
+
+def open_repository(options: ValidateOptions) -> tuple[Policy, SourceLoader, list[str]]:
+    """The policy and the repository's files, not yet loaded: validate() starts rendering before
+    loading them all, so that kustomize runs while Python parses."""
     root = options.root
     if not root.exists():
         raise HubguardError(f"{root}: no such directory")
@@ -93,53 +102,92 @@ def load_repository(options: ValidateOptions) -> tuple[Policy, list[SourceFile],
     if unknown:
         raise HubguardError(f"unknown hub {unknown[0]!r}; hubs are: {', '.join(policy.hubs) or 'none'}")
     paths, notes = discover(root, policy.ignore_paths)
-    charts = helm_chart_dirs(paths)
-    files = [load_file(root, rel, charts) for rel in paths]
-    notes.extend(f.note for f in files if f.note)
-    return policy, files, notes
+    return policy, SourceLoader(root, paths, helm_chart_dirs(paths)), notes
+
+
+class HubRenders:
+    """Hub renders started in the background (at once, on construction); `completed()` yields each
+    hub as it is done. Twice as many hubs are in flight as kustomize builds (--jobs, default:
+    cores): while some hubs wait for kustomize, others walk their graph or parse and check their
+    output, so a build starts as soon as one ends. More threads only add GIL contention."""
+
+    def __init__(self, root: Path, policy: Policy, files: Mapping[str, SourceFile] | SourceLoader, names: list[str],
+                 jobs: int | None, progress: bool = False):
+        from hubguard.progress import HubProgress
+
+        self.names = names
+        self._bar = HubProgress(names) if progress else None
+        builds = max(1, jobs or os.cpu_count() or 2)
+        self._builds = builds
+        self._renderer = Renderer(root, files, builds)
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(len(names) or 1, 2 * builds)))
+        self._futures = {self._pool.submit(self._renderer.render_hub, policy.hubs[name]): name for name in names}
+
+    def wait_for_builds(self) -> None:
+        """Until every build slot is busy (or no hub is left to start one). Python work meanwhile
+        would compete for the GIL with the walks that lead to the first builds."""
+        wanted = min(self._builds, len(self.names))
+        renderer = self._renderer
+        with renderer.build_started:
+            while renderer.builds_started < wanted and not all(f.done() for f in self._futures):
+                renderer.build_started.wait(timeout=0.02)
+
+    def completed(self) -> Iterator[tuple[str, HubRender]]:
+        try:
+            for future in as_completed(self._futures):
+                name = self._futures[future]
+                result = future.result()
+                if self._bar is not None:
+                    self._bar.hub_done(name)
+                yield name, result
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop: hubs not started are dropped; builds under way finish (they are bounded)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 def render_hubs(root: Path, policy: Policy, files: list[SourceFile], names: list[str], jobs: int | None,
                 progress: bool = False, on_done: Callable[[str, HubRender], None] | None = None) -> dict[str, HubRender]:
     """Every hub in `names` rendered, in parallel; `on_done(name, render)` is called in this thread
     as each hub completes, so that its checks run while the other hubs are still rendering."""
-    from hubguard.progress import HubProgress
-
-    renderer = Renderer(root, {f.path: f for f in files}, jobs)
-    bar = HubProgress(names) if progress else None
     results: dict[str, HubRender] = {}
-    try:
-        # Twice as many hubs in flight as builds (--jobs, default: cores): while some hubs wait for
-        # kustomize, others walk their graph or parse and check their output, so a build starts as
-        # soon as one ends. More threads only add GIL contention (measured: bench/README.md).
-        builds = max(1, jobs or os.cpu_count() or 2)
-        workers = max(1, min(len(names) or 1, 2 * builds))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(renderer.render_hub, policy.hubs[name]): name for name in names}
-            for future in as_completed(futures):
-                name = futures[future]
-                results[name] = future.result()
-                if bar is not None:
-                    bar.hub_done(name)
-                if on_done is not None:
-                    on_done(name, results[name])
-    finally:
-        if bar is not None:
-            bar.close()
-        renderer.close()
+    for name, result in HubRenders(root, policy, {f.path: f for f in files}, names, jobs, progress).completed():
+        results[name] = result
+        if on_done is not None:
+            on_done(name, result)
     return {name: results[name] for name in names}
 
 
 def validate(options: ValidateOptions) -> Report:
+    started: HubRenders | None = None
     if options.prepared is not None:
         policy, files, notes = options.prepared.policy, options.prepared.files, list(options.prepared.notes)
+        rules = select_rules(policy, options.select, options.ignore)
+        validate_rule_settings(RepoContext(root=options.root, policy=policy), rules)
     else:
-        policy, files, notes = load_repository(options)
+        policy, loader, notes = open_repository(options)
+        rules = select_rules(policy, options.select, options.ignore)
+        validate_rule_settings(RepoContext(root=options.root, policy=policy), rules)  # a bad setting fails before any render
+        names = [] if options.skip_hubs else (list(options.hubs) or sorted(policy.hubs))
+        try:
+            if names:  # kustomize runs while the files load: the renders read the few they need first
+                started = HubRenders(options.root, policy, loader, names, options.jobs, options.progress)
+                started.wait_for_builds()
+            files = loader.all()
+        except BaseException:
+            if started is not None:
+                started.close()
+            raise
+        notes.extend(f.note for f in files if f.note)
     names = [] if options.skip_hubs else (list(options.hubs) or sorted(policy.hubs))
-    rules = select_rules(policy, options.select, options.ignore)
     internal_errors: list[str] = []
     repo = RepoContext(root=options.root, policy=policy, files=files)
-    runner = RuleRunner(repo, rules, internal_errors)  # a bad rule setting fails before any render
+    runner = RuleRunner(repo, rules, internal_errors)
     raw: list[Finding] = []
 
     def checked(name: str, result: HubRender) -> None:
@@ -151,7 +199,11 @@ def validate(options: ValidateOptions) -> Report:
     for name, result in renders.items():
         checked(name, result)
     missing = [name for name in names if name not in renders]
-    if missing:
+    if started is not None:
+        for name, result in started.completed():
+            renders[name] = result
+            checked(name, result)
+    elif missing:
         renders.update(render_hubs(options.root, policy, files, missing, options.jobs, options.progress, checked))
     renders = {name: renders[name] for name in names}
     repo.hubs = {name: renders[name].inventory for name in names}

@@ -10,7 +10,7 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import yaml
 
@@ -19,7 +19,7 @@ from hubguard.findings import Location
 from hubguard.model import HubInventory, K8sObject, RenderProblem
 from hubguard.origins import SourceIndex, generated_object, match_document, parse_origin
 from hubguard.policy import HubPolicy
-from hubguard.sources import Document, SourceFile
+from hubguard.sources import Document, SourceFile, SourceLoader
 
 MAX_PATHS_PER_HUB = 500  # a safety net against runaway graphs: rendering of the hub stops there
 MAX_GENERATED_PATHS = 200  # an ApplicationSet generator enumerating more folders is refused
@@ -71,7 +71,7 @@ class HubRender:
 class Renderer:
     """Renders hubs of one repository; distinct kustomize paths are built once and shared."""
 
-    def __init__(self, root: Path, files: dict[str, SourceFile], jobs: int | None = None):
+    def __init__(self, root: Path, files: "Mapping[str, SourceFile] | SourceLoader", jobs: int | None = None):
         self.root = root.resolve()
         self.files = files
         self._cache: dict[str, Future] = {}
@@ -80,6 +80,9 @@ class Renderer:
         # kustomize processes at once (--jobs, default: cores). Hubs render in their own threads, so
         # while one hub's output is parsed and checked in Python, the next builds already run.
         self._builds = threading.BoundedSemaphore(max(1, jobs or os.cpu_count() or 2))
+        self._walking = threading.Lock()
+        self.builds_started = 0
+        self.build_started = threading.Condition()
 
     def close(self) -> None:
         """Nothing to release any more; kept so callers need not know."""
@@ -209,7 +212,10 @@ class Renderer:
 
     def _build(self, directory: Path) -> Rendered:
         out = Rendered()
-        graph = kustomize.walk(directory, self.root, self._documents)
+        # One walk at a time: walks are pure Python, so side by side under the GIL they would
+        # only delay every hub's first build until all the walks were done.
+        with self._walking:
+            graph = kustomize.walk(directory, self.root, self._documents)
         out.files |= graph.files
         kfile = kustomize.kustomization_file(directory)
         where = Location(kfile.relative_to(self.root).as_posix(), None, None) if kfile else None
@@ -217,10 +223,12 @@ class Renderer:
             # Refused references are never handed to kustomize; missing files get a precise line.
             out.problems.extend(graph.refused + graph.missing)
             return out
-        sources = SourceIndex(graph, self._documents)
         docs, _ = self._kustomize(directory, out, where, origins=False)
         if docs is None:
             return out
+        # After the build: the resources' documents are only needed to match its output, and
+        # meanwhile the engine has loaded most of them.
+        sources = SourceIndex(graph, self._documents)
         objects = [sources.match(data) for data in docs]
         if all(obj is not None for obj in objects):
             out.objects.extend(obj for obj in objects if obj is not None)
@@ -235,6 +243,9 @@ class Renderer:
         """The objects kustomize builds (None after recording a problem), and the wrapper folder
         that origin paths are relative to."""
         with self._builds:
+            with self.build_started:
+                self.builds_started += 1
+                self.build_started.notify_all()
             result = kustomize.build(directory, self.root, origins=origins)
         if result.error is not None:
             out.problems.append((result.error, where))

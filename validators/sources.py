@@ -154,6 +154,33 @@ def is_helm_template(rel: str, chart_dirs: tuple[str, ...]) -> bool:
     return False
 
 
+class SourceLoader:
+    """A repository's files, each loaded once by whichever thread asks for it first, so that
+    rendering (which needs a few kustomizations and patches) can start while the main thread is
+    still loading everything. `get` answers None for paths that are not among the files."""
+
+    def __init__(self, root: Path, paths: list[str], chart_dirs: tuple[str, ...] = ()) -> None:
+        self._root, self._chart_dirs, self._paths = root, chart_dirs, list(paths)
+        self._known = set(self._paths)
+        self._loaded: dict[str, SourceFile] = {}
+        self._lock = threading.Lock()
+
+    def get(self, rel: str, default: SourceFile | None = None) -> SourceFile | None:
+        if rel not in self._known:
+            return default
+        found = self._loaded.get(rel)
+        if found is None:
+            with self._lock:
+                found = self._loaded.get(rel)
+                if found is None:
+                    found = self._loaded[rel] = load_file(self._root, rel, self._chart_dirs)
+        return found
+
+    def all(self) -> list[SourceFile]:
+        """Every file, in discovery order (loading those no renderer has asked for yet)."""
+        return [self.get(rel) for rel in self._paths]  # type: ignore[misc]
+
+
 def load_file(root: Path, rel: str, chart_dirs: tuple[str, ...] = ()) -> SourceFile:
     full = root / rel
     src = SourceFile(path=rel, abspath=full)

@@ -123,3 +123,39 @@ def test_kustomize_runs_with_a_lazier_garbage_collector_unless_the_user_chose(mo
     monkeypatch.setenv("GOMEMLIMIT", "2GiB")
     env = _env_of_build(monkeypatch, tmp_path)
     assert (env["GOGC"], env["GOMEMLIMIT"]) == ("100", "2GiB")
+
+
+def test_files_load_once_whichever_thread_asks_first(tmp_path, monkeypatch):
+    import threading
+
+    from hubguard import sources
+
+    for index in range(40):
+        (tmp_path / f"f{index}.yaml").write_text(f"a: {index}\n")
+    calls: list[str] = []
+    real = sources.load_file
+    monkeypatch.setattr(sources, "load_file", lambda root, rel, charts=(): calls.append(rel) or real(root, rel, charts))
+    loader = sources.SourceLoader(tmp_path, [f"f{i}.yaml" for i in range(40)])
+    threads = [threading.Thread(target=loader.all) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    files = loader.all()
+    for thread in threads:
+        thread.join()
+    assert sorted(calls) == sorted(f"f{i}.yaml" for i in range(40))  # each exactly once
+    assert [f.documents[0].data for f in files] == [{"a": i} for i in range(40)]
+    assert loader.get("not-a-file.yaml") is None
+
+
+def test_validation_ends_when_no_hub_ever_starts_a_build(make_repo, validate_json):
+    """The engine waits for the first builds before loading every file; hubs with only plain
+    folders, or whose kustomization is refused, never start one."""
+    repo = make_repo({
+        ".hubguard.yaml": "hubs:\n  plain: {roots: [manifests]}\n  refused: {roots: [remote]}\n",
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: x\n",
+        "remote/kustomization.yaml": "resources:\n- https://github.com/example/repo//base?ref=main\n",
+    })
+    code, report = validate_json(repo, "--select", "schema/")
+    assert report["summary"]["objects"] == 1
+    assert [(f["rule"], f["path"], f["line"], f["hub"]) for f in report["findings"]] == [
+        ("schema/render-error", "remote/kustomization.yaml", 2, "refused")]
