@@ -27,15 +27,29 @@ def rule_options(rule: Rule, settings: dict) -> dict:
             raise ConfigError(f"unknown option {name!r} for rule {rule.id} (see `hubguard explain {rule.id}`)")
         options[name] = value
     if rule.options:
+        from jsonschema.exceptions import best_match
+
+        error = best_match(_options_validator(rule).iter_errors(options))
+        if error is not None:
+            path = ".".join(str(p) for p in error.absolute_path)
+            raise ConfigError(f"rules.{rule.id}.{path}: {error.message}")
+    return options
+
+
+_OPTION_VALIDATORS: dict[str, Any] = {}
+
+
+def _options_validator(rule: Rule) -> Any:
+    """The validator of a rule's options, built once (`jsonschema.validate` would also check the
+    schema itself against the metaschema on every call: most of a small run's start-up;
+    tests/core/test_registry.py checks every option schema once)."""
+    found = _OPTION_VALIDATORS.get(rule.id)
+    if found is None:
         import jsonschema
 
         schema = {"type": "object", "properties": dict(rule.options)}
-        try:
-            jsonschema.validate(options, schema)
-        except jsonschema.ValidationError as exc:
-            path = ".".join(str(p) for p in exc.absolute_path)
-            raise ConfigError(f"rules.{rule.id}.{path}: {exc.message}") from None
-    return options
+        found = _OPTION_VALIDATORS[rule.id] = jsonschema.validators.validator_for(schema)(schema)
+    return found
 
 
 def validate_rule_settings(repo: RepoContext, rules: Iterable[Rule]) -> dict[str, dict]:

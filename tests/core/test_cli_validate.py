@@ -89,6 +89,8 @@ def test_a_plain_folder_without_git_is_walked(make_repo, validate_json):
         ("min_hubs: two\n", "min_hubs"),
         ("rules:\n  schema/yaml-error: {severity: fatal}\n", "severity"),
         ("rules:\n  schema/yaml-error: {bogus_option: 1}\n", "bogus_option"),
+        ("rules:\n  ha/replicas: {min: two}\n", "rules.ha/replicas.min: 'two' is not of type 'integer'"),
+        ("rules:\n  ha/probes: {probes: [liveness, sideways]}\n", "rules.ha/probes.probes.1: 'sideways' is not one of"),
         ("hubs: [unclosed\n", ".hubguard.yaml:2"),
     ],
 )

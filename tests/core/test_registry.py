@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from hubguard.registry import Scope, all_rules
@@ -40,6 +41,10 @@ def test_rule_is_declared_completely(rule_id):
     assert isinstance(rule.scope, Scope) and callable(rule.check)
     for name, spec in rule.options.items():
         assert "default" in spec and "type" in spec, f"option {name} needs a type and a default"
+    # The engine validates options without re-checking their schema each run: check it here.
+    schema = {"type": "object", "properties": dict(rule.options)}
+    jsonschema.validators.validator_for(schema).check_schema(schema)
+    assert not list(jsonschema.validators.validator_for(schema)(schema).iter_errors(rule.default_options()))
 
 
 @pytest.fixture(scope="module")
