@@ -36,7 +36,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--format", "output_format", type=click.Choice(FORMAT_CHOICES), default=None, help="Output format (default text; github under GitHub Actions).")
 @click.option("--output", "output", type=click.Path(path_type=Path), help="Write the report to FILE instead of stdout.")
 @click.option("--fail-on", "fail_on", type=click.Choice(("error", "warning")), default="error", show_default=True)
-@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Parallel renders (default: cores).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="kustomize builds run at once (default: cores).")
 @click.option("--select", multiple=True, metavar="ID", help="Only rules with this id or prefix (e.g. ha/).")
 @click.option("--ignore", multiple=True, metavar="ID", help="Skip rules with this id or prefix.")
 @click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings not recorded in this baseline.")
