@@ -9,6 +9,17 @@ from hubguard.rules.secret.rendered import changed_values
 PW = "Vq" + secret_fakes.body(14)
 
 
+def deployment(*, env_name: str, env_value: str, replicas: int | None = None) -> str:
+    """A one-container Deployment with one env var (and `spec.replicas` when given)."""
+    replicas_line = f"  replicas: {replicas}\n" if replicas is not None else ""
+    return (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n" + replicas_line
+        + "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n"
+        "    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        env:\n"
+        f"        - name: {env_name}\n          value: {env_value}\n"
+    )
+
+
 def test_an_object_as_written_has_nothing_left_to_scan():
     doc = {"kind": "Deployment", "spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "web"}]}}}}
     assert changed_values(doc, {**doc}) is None
@@ -32,26 +43,7 @@ def test_added_fields_and_resized_lists_are_kept_whole():
 
 
 def test_a_password_an_overlay_patch_adds_is_reported_at_the_patch_for_that_hub(make_repo, validate_json):
-    base_deployment = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-        env:
-        - name: DB_HOST
-          value: db
-"""
+    base_deployment = deployment(env_name="DB_HOST", env_value="db")
     patch = f"""\
 apiVersion: apps/v1
 kind: Deployment
@@ -81,27 +73,7 @@ spec:
 
 
 def test_a_password_flux_substitutes_into_a_patched_object_is_reported_where_the_variable_is(make_repo, validate_json):
-    deployment = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-        env:
-        - name: DB_PASSWORD
-          value: ${DB_PASSWORD}
-"""
+    base = deployment(env_name="DB_PASSWORD", env_value="${DB_PASSWORD}", replicas=2)
     flux = """\
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
@@ -125,7 +97,7 @@ spec:
         "clusters/seattle/apps.yaml": flux.replace("{hub}", "seattle").replace("{password}", "${DB_PASSWORD_FROM_VAULT:=x}"),
         "clusters/munich/apps.yaml": flux.replace("{hub}", "munich").replace("{password}", PW),
         "apps/base/kustomization.yaml": "resources: [deployment.yaml]\n",
-        "apps/base/deployment.yaml": deployment,
+        "apps/base/deployment.yaml": base,
         "apps/seattle/kustomization.yaml": "resources: [../base]\npatches:\n- path: replicas.yaml\n",
         "apps/seattle/replicas.yaml": replicas,
         "apps/munich/kustomization.yaml": "resources: [../base]\npatches:\n- path: replicas.yaml\n",
