@@ -50,17 +50,30 @@ def find_repo(path: Path) -> Path:
 
 
 def load_record(repo: Path) -> Record:
+    """The record, checked against schemas/template-record.schema.json (one-line error otherwise)."""
     path = repo / RECORD_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        answers = {str(name): value for name, value in data["answers"]}
-        hubs = list(data["hubs"])
-        template = dict(data["template"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise HubguardError(f"{RECORD_FILE}: unreadable ({exc}); restore it from git history") from None
-    if not all(isinstance(h, dict) and isinstance(h.get("name"), str) for h in hubs):
-        raise HubguardError(f"{RECORD_FILE}: hubs must be objects with a name; restore it from git history")
-    return Record(template, answers, hubs)
+    problem = record_problem(data)
+    if problem is not None:
+        raise HubguardError(f"{RECORD_FILE}: {problem}; restore it from git history")
+    return Record(dict(data["template"]), {name: value for name, value in data["answers"]}, list(data["hubs"]))
+
+
+def record_problem(data: Any) -> str | None:
+    """What is wrong with a record's content (its first schema error, with its place), or None."""
+    import jsonschema
+
+    from hubguard.resources import load_json_schema
+
+    validator = jsonschema.Draft202012Validator(load_json_schema("template-record.schema.json"))
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is None:
+        return None
+    where = ".".join(str(p) for p in error.absolute_path) or "top level"
+    return f"{where}: {error.message}"
 
 
 def format_record(template: Path, record: Record) -> str:

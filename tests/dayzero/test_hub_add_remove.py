@@ -195,3 +195,20 @@ def test_geographic_routing_needs_and_gets_the_new_hubs_geo_mapping(repo_copy, h
     assert '              "geoMapping": ["NO", "SE"],\n' in (repo / "global/traffic-manager.json").read_text()
     code, report = validate_json(repo)
     assert (code, report["findings"]) == (0, [])
+
+
+def test_a_generated_record_follows_its_schema_and_a_damaged_one_is_refused_in_one_line(repo_copy, hubguard):
+    from hubguard.template_record import record_problem
+
+    repo = repo_copy()
+    record_path = repo / ".hubguard-template.json"
+    record = json.loads(record_path.read_text())
+    assert record_problem(record) is None
+    assert [h["name"] for h in record["hubs"]] == ["seattle", "munich"] and all(h["age_recipient"].startswith("age1") for h in record["hubs"])
+    damaged = {**record, "hubs": [{**record["hubs"][0], "name": "Seattle!"}, record["hubs"][1]]}
+    record_path.write_text(json.dumps(damaged))
+    commit_all(repo, "damage the record")
+    code, out, err = hubguard("hub", "add", "oslo", *OSLO, "-C", str(repo))
+    assert code == 2 and err.count("\n") == 1, err
+    assert ".hubguard-template.json: hubs.0.name: 'Seattle!' does not match" in err and "restore it from git history" in err
+    assert git(repo, "status", "--porcelain") == ""

@@ -37,6 +37,9 @@ def test_nothing_unrendered_and_ci_braces_intact(bake, engine, backend):
     assert "${{ parameters.failOn }}" in validate_job["steps"][2]["script"]
     assert any(step.get("task") == "PublishTestResults@2" for step in validate_job["steps"])
     assert not any(path.startswith(("_hub_template", "_repo_template")) for path in files)
+    from hubguard.template_record import record_problem
+
+    assert record_problem(json.loads(files[".hubguard-template.json"])) is None
 
 
 # Together these cover every engine and every backend (the roots depend on one or the other);
