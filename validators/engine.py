@@ -164,16 +164,18 @@ def render_hubs(root: Path, policy: Policy, files: list[SourceFile], names: list
 
 
 def validate(options: ValidateOptions) -> Report:
-    started: HubRenders | None = None
-    if options.prepared is not None:
-        policy, files, notes = options.prepared.policy, options.prepared.files, list(options.prepared.notes)
-        rules = select_rules(policy, options.select, options.ignore)
-        validate_rule_settings(RepoContext(root=options.root, policy=policy), rules)
+    prepared = options.prepared
+    if prepared is not None:
+        policy, loader, notes = prepared.policy, None, list(prepared.notes)
     else:
         policy, loader, notes = open_repository(options)
-        rules = select_rules(policy, options.select, options.ignore)
-        validate_rule_settings(RepoContext(root=options.root, policy=policy), rules)  # a bad setting fails before any render
-        names = [] if options.skip_hubs else (list(options.hubs) or sorted(policy.hubs))
+    names = [] if options.skip_hubs else (list(options.hubs) or sorted(policy.hubs))
+    rules = select_rules(policy, options.select, options.ignore)
+    validate_rule_settings(RepoContext(root=options.root, policy=policy), rules)  # a bad setting fails before any render
+    started: HubRenders | None = None
+    if prepared is not None:
+        files = prepared.files
+    else:
         try:
             if names:  # kustomize runs while the files load: the renders read the few they need first
                 started = HubRenders(options.root, policy, loader, names, options.jobs, options.progress)
@@ -184,7 +186,6 @@ def validate(options: ValidateOptions) -> Report:
                 started.close()
             raise
         notes.extend(f.note for f in files if f.note)
-    names = [] if options.skip_hubs else (list(options.hubs) or sorted(policy.hubs))
     internal_errors: list[str] = []
     repo = RepoContext(root=options.root, policy=policy, files=files)
     runner = RuleRunner(repo, rules, internal_errors)
@@ -194,7 +195,7 @@ def validate(options: ValidateOptions) -> Report:
         repo.hubs[name] = result.inventory
         raw.extend(runner.hub(result.inventory))
 
-    known = options.prepared.renders if options.prepared is not None else {}
+    known = prepared.renders if prepared is not None else {}
     renders = {name: known[name] for name in names if name in known}
     for name, result in renders.items():
         checked(name, result)

@@ -84,9 +84,6 @@ class Renderer:
         self.builds_started = 0
         self.build_started = threading.Condition()
 
-    def close(self) -> None:
-        """Nothing to release any more; kept so callers need not know."""
-
     # -- per hub ---------------------------------------------------------------------------
     def render_hub(self, hub: HubPolicy) -> HubRender:
         objects: list[K8sObject] = []

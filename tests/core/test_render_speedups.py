@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -59,24 +60,17 @@ def test_value_wise_substitution_equals_flux_whole_text_substitution(value, v, n
 
 def test_each_distinct_document_of_kustomize_output_is_parsed_once_and_shared(tmp_path):
     renderer = render.Renderer(tmp_path, {})
-    try:
-        one = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
-        other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
-        first, second = renderer._parsed(one), renderer._parsed(other)
-        assert [d["metadata"]["name"] for d in first] == ["a", "b"]
-        assert [d["metadata"]["name"] for d in second] == ["a", "c"]
-        assert first[0] is second[0] and first[1] is not second[1]
-        assert first == list(yaml.safe_load_all(one))
-        # A piece that does not parse alone: the whole output is parsed (and its error raised).
-        broken = "a: [1,\n---\n2]\n"
-        try:
-            renderer._parsed(broken)
-        except yaml.YAMLError:
-            pass
-        else:
-            raise AssertionError("a broken output must raise as the plain parse does")
-    finally:
-        renderer.close()
+    one = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
+    other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+    first, second = renderer._parsed(one), renderer._parsed(other)
+    assert [d["metadata"]["name"] for d in first] == ["a", "b"]
+    assert [d["metadata"]["name"] for d in second] == ["a", "c"]
+    assert first[0] is second[0] and first[1] is not second[1]
+    assert first == list(yaml.safe_load_all(one))
+    # A piece that does not parse alone: the whole output is parsed (and its error raised).
+    broken = "a: [1,\n---\n2]\n"
+    with pytest.raises(yaml.YAMLError):
+        renderer._parsed(broken)
 
 
 def test_the_walk_resolves_references_exactly_as_path_resolve(tmp_path):
