@@ -299,11 +299,14 @@ def parse_yaml(rel: str, text: str) -> tuple[list[Document], ParseError | None]:
         return docs, ParseError("nesting too deep to parse safely", None, None)
     positions = _FilePositions(text)
     loader = _FastLoader(text)
+    # Without an alias (`*`) a document is a tree, with no more nodes than characters: only a text
+    # with aliases, or one long enough to hold that many nodes, is worth measuring.
+    measure = "*" in text or len(text) > yamlpos.MAX_NODES // 2
     try:
         index = 0
         while loader.check_node():
             node = loader.get_node()
-            if expanded_size(node) > yamlpos.MAX_NODES:
+            if measure and expanded_size(node) > yamlpos.MAX_NODES:
                 return docs, ParseError("document expands to more than %d nodes (YAML alias bomb?)" % yamlpos.MAX_NODES, node.start_mark.line + 1, None)
             data = loader.construct_document(node)
             if data is not None:

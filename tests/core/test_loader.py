@@ -54,6 +54,22 @@ def test_alias_bomb_is_refused_quickly():
     assert error is not None and "alias bomb" in error.message
 
 
+def test_only_texts_that_could_expand_are_measured(monkeypatch):
+    from hubguard import sources
+
+    measured: list[int] = []
+    real = sources.expanded_size
+    monkeypatch.setattr(sources, "expanded_size", lambda node, memo=None: measured.append(1) or real(node, memo))
+    docs, error = parse_yaml("plain.yaml", "a: [1, 2]\n---\nb: {c: d}\n")
+    assert error is None and [d.data for d in docs] == [{"a": [1, 2]}, {"b": {"c": "d"}}] and measured == []
+    docs, error = parse_yaml("alias.yaml", "a: &x [1, 2]\nb: *x\n")
+    assert error is None and docs[0].data == {"a": [1, 2], "b": [1, 2]} and measured
+    # A long text without aliases is measured too: it could hold more nodes than the limit.
+    monkeypatch.setattr(sources.yamlpos, "MAX_NODES", 10)
+    _, error = parse_yaml("wide.yaml", "[" + ", ".join(["1"] * 20) + "]\n")
+    assert error is not None and "more than 10 nodes" in error.message
+
+
 @pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, "{a: " * 50_000 + "1" + "}" * 50_000,
                                   "a:\n" + "".join(" " * i + "b:\n" for i in range(1, 5000))])
 def test_absurd_nesting_is_refused(text):
