@@ -70,21 +70,32 @@ def _quick_validator(schema: dict, definitions: dict) -> Any:
     (as the `jsonschema` validator, which is given no format checker). None if it cannot compile
     the schema (a user CRD's regex it does not support, say): `jsonschema` alone then decides."""
     try:
-        registry = jsonschema_rs.Registry([(DEFINITIONS_URI, definitions)], draft=jsonschema_rs.Draft7)
-        return jsonschema_rs.Draft7Validator(schema, registry=registry, validate_formats=False, offline=True)
+        return jsonschema_rs.Draft7Validator(schema, registry=_quick_registry_of(definitions), validate_formats=False, offline=True)
     except Exception:  # noqa: BLE001 - any refusal to compile just means no shortcut
         return None
 
 
+# One registry of each kind per definitions document (a Kubernetes version's 1.6 MB of
+# definitions costs milliseconds to take in, and every kind of that version shares it).
 _REGISTRIES: dict[int, tuple[dict, referencing.Registry]] = {}
+_QUICK_REGISTRIES: dict[int, tuple[dict, Any]] = {}
 
 
 def _registry_of(definitions: dict) -> referencing.Registry:
-    """The `referencing` registry holding one definitions document (one per document, kept)."""
+    """The `referencing` registry holding one definitions document."""
     found = _REGISTRIES.get(id(definitions))
     if found is None or found[0] is not definitions:
         resource = referencing.Resource(contents=definitions, specification=_SPEC)
         found = _REGISTRIES[id(definitions)] = (definitions, referencing.Registry().with_resource(DEFINITIONS_URI, resource))
+    return found[1]
+
+
+def _quick_registry_of(definitions: dict) -> Any:
+    """The jsonschema-rs registry holding one definitions document."""
+    found = _QUICK_REGISTRIES.get(id(definitions))
+    if found is None or found[0] is not definitions:
+        registry = jsonschema_rs.Registry([(DEFINITIONS_URI, definitions)], draft=jsonschema_rs.Draft7)
+        found = _QUICK_REGISTRIES[id(definitions)] = (definitions, registry)
     return found[1]
 
 

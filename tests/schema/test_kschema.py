@@ -35,6 +35,9 @@ def test_core_validator_is_built_once_per_kind():
     again = kschema.core_validator((1, 30), True, "Deployment", "apps/v1")
     assert first is not None and first is again
     assert kschema.core_registry((1, 30), True) is kschema.core_registry((1, 30), True)
+    definitions = kschema.core_definitions((1, 30), True)
+    assert kschema._quick_registry_of(definitions) is kschema._quick_registry_of(definitions)
+    assert first.quick is not None  # the compiled check exists for core kinds
 
 
 @pytest.mark.parametrize(
