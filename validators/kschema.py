@@ -30,7 +30,7 @@ import json
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import jsonschema
 import jsonschema_rs
@@ -77,26 +77,30 @@ def _quick_validator(schema: dict, definitions: dict) -> Any:
 
 # One registry of each kind per definitions document (a Kubernetes version's 1.6 MB of
 # definitions costs milliseconds to take in, and every kind of that version shares it).
-_REGISTRIES: dict[int, tuple[dict, referencing.Registry]] = {}
-_QUICK_REGISTRIES: dict[int, tuple[dict, Any]] = {}
+_REGISTRIES: dict[tuple[str, int], tuple[dict, Any]] = {}  # (kind of registry, id of definitions)
+
+
+def _kept(kind: str, definitions: dict, make: Callable[[], Any]) -> Any:
+    """`make()` once per definitions document and kind of registry (the id alone could be reused)."""
+    found = _REGISTRIES.get((kind, id(definitions)))
+    if found is None or found[0] is not definitions:
+        found = _REGISTRIES[(kind, id(definitions))] = (definitions, make())
+    return found[1]
 
 
 def _registry_of(definitions: dict) -> referencing.Registry:
     """The `referencing` registry holding one definitions document."""
-    found = _REGISTRIES.get(id(definitions))
-    if found is None or found[0] is not definitions:
+    def make() -> referencing.Registry:
         resource = referencing.Resource(contents=definitions, specification=_SPEC)
-        found = _REGISTRIES[id(definitions)] = (definitions, referencing.Registry().with_resource(DEFINITIONS_URI, resource))
-    return found[1]
+        return referencing.Registry().with_resource(DEFINITIONS_URI, resource)
+
+    return _kept("referencing", definitions, make)
 
 
 def _quick_registry_of(definitions: dict) -> Any:
     """The jsonschema-rs registry holding one definitions document."""
-    found = _QUICK_REGISTRIES.get(id(definitions))
-    if found is None or found[0] is not definitions:
-        registry = jsonschema_rs.Registry([(DEFINITIONS_URI, definitions)], draft=jsonschema_rs.Draft7)
-        found = _QUICK_REGISTRIES[id(definitions)] = (definitions, registry)
-    return found[1]
+    return _kept("jsonschema-rs", definitions,
+                 lambda: jsonschema_rs.Registry([(DEFINITIONS_URI, definitions)], draft=jsonschema_rs.Draft7))
 
 
 # --- Kubernetes versions -------------------------------------------------------------------------
