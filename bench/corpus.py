@@ -35,6 +35,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from hubguard.testing import flux_kustomization
+
 SIZES = {"small": (2, 10), "medium": (5, 50), "large": (20, 100)}
 OBJECTS_PER_APP = 8
 K8S_VERSION = "1.30"
@@ -194,24 +196,7 @@ data:
   FEATURE_FLAGS: "search,ratings"
   CACHE_TTL_SECONDS: "300"
 """,
-        "ingress.yaml": f"""apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: {app}
-  namespace: {app}
-spec:
-  ingressClassName: nginx
-  rules:
-    - host: {app}.example.local
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend:
-              service:
-                name: {app}
-                port: {{name: http}}
-""",
+        "ingress.yaml": ingress(app, f"{app}.example.local", class_name="nginx"),
     }
     files["kustomization.yaml"] = (
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
@@ -220,23 +205,17 @@ spec:
     return files
 
 
-def overlay_patch(app: str, hub: str) -> str:
-    return f"""apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {app}
-  namespace: {app}
-spec:
-  replicas: 3
----
-apiVersion: networking.k8s.io/v1
+def ingress(app: str, host: str, class_name: str | None = None) -> str:
+    """The app's Ingress: the base's (with its class) or an overlay's patch of the host."""
+    class_line = f"  ingressClassName: {class_name}\n" if class_name else ""
+    return f"""apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
   name: {app}
   namespace: {app}
 spec:
-  rules:
-    - host: {app}.{hub}.corp.example
+{class_line}  rules:
+    - host: {host}
       http:
         paths:
           - path: /
@@ -246,6 +225,18 @@ spec:
                 name: {app}
                 port: {{name: http}}
 """
+
+
+def overlay_patch(app: str, hub: str) -> str:
+    replicas = f"""apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {app}
+  namespace: {app}
+spec:
+  replicas: 3
+"""
+    return replicas + "---\n" + ingress(app, f"{app}.{hub}.corp.example")
 
 
 def cluster_files(hub: str) -> dict[str, str]:
@@ -261,22 +252,7 @@ spec:
   ref:
     branch: main
 """,
-        "apps.yaml": f"""apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps/{hub}
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-  postBuild:
-    substitute:
-      hub: {hub}
-""",
+        "apps.yaml": flux_kustomization(f"./apps/{hub}", {"hub": hub}),
     }
 
 

@@ -73,3 +73,16 @@ def billion_laughs(levels: int = 9) -> str:
         prev, cur = chr(96 + i), chr(97 + i)
         lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
     return "\n".join(lines) + "\n"
+
+
+def flux_kustomization(path: str, substitute: dict[str, str] | None = None, name: str = "apps") -> str:
+    """A Flux Kustomization applying `path` of the flux-system GitRepository, with post-build
+    variables when given: the usual cluster entry point of tests and bench corpora."""
+    text = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n"
+        f"  name: {name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n"
+        "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+    )
+    if substitute:
+        text += "  postBuild:\n    substitute:\n" + "".join(f"      {key}: {value}\n" for key, value in substitute.items())
+    return text

@@ -8,29 +8,14 @@ from pathlib import Path
 import pytest
 
 from hubguard.engine import ValidateOptions, load_repository, render_hubs
+from hubguard.testing import flux_kustomization
 
 
 def d(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
 
-FLUX_APPS = d("""
-    apiVersion: kustomize.toolkit.fluxcd.io/v1
-    kind: Kustomization
-    metadata:
-      name: apps
-      namespace: flux-system
-    spec:
-      interval: 10m
-      path: ./apps/overlays/seattle
-      prune: true
-      sourceRef:
-        kind: GitRepository
-        name: flux-system
-      postBuild:
-        substitute:
-          REGION: west
-    """)
+FLUX_APPS = flux_kustomization("./apps/overlays/seattle", {"REGION": "west"})
 ARGO_APP = d("""
     apiVersion: argoproj.io/v1alpha1
     kind: Application

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secret_fakes
 
 from hubguard.rules.secret.rendered import changed_values
+from hubguard.testing import flux_kustomization
 
 PW = "Vq" + secret_fakes.body(14)
 
@@ -74,28 +75,11 @@ spec:
 
 def test_a_password_flux_substitutes_into_a_patched_object_is_reported_where_the_variable_is(make_repo, validate_json):
     base = deployment(env_name="DB_PASSWORD", env_value="${DB_PASSWORD}", replicas=2)
-    flux = """\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps/{hub}
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-  postBuild:
-    substitute:
-      DB_PASSWORD: {password}
-"""
     replicas = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  replicas: 3\n"
     repo = make_repo({
         ".hubguard.yaml": "hubs:\n  seattle: {}\n  munich: {}\n",
-        "clusters/seattle/apps.yaml": flux.replace("{hub}", "seattle").replace("{password}", "${DB_PASSWORD_FROM_VAULT:=x}"),
-        "clusters/munich/apps.yaml": flux.replace("{hub}", "munich").replace("{password}", PW),
+        "clusters/seattle/apps.yaml": flux_kustomization("./apps/seattle", {"DB_PASSWORD": "${DB_PASSWORD_FROM_VAULT:=x}"}),
+        "clusters/munich/apps.yaml": flux_kustomization("./apps/munich", {"DB_PASSWORD": PW}),
         "apps/base/kustomization.yaml": "resources: [deployment.yaml]\n",
         "apps/base/deployment.yaml": base,
         "apps/seattle/kustomization.yaml": "resources: [../base]\npatches:\n- path: replicas.yaml\n",
