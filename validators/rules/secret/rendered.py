@@ -14,14 +14,23 @@ from __future__ import annotations
 
 import posixpath
 import weakref
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from hubguard.model import K8sObject, RepoContext
 from hubguard.rules.secret.scan import Hit, b64decode
 from hubguard.sources import SourceFile
 
-_INDEX: dict[int, tuple[weakref.ref, dict[str, list[tuple[str, K8sObject]]]]] = {}
-_VIEWS: dict[int, tuple[weakref.ref, dict[tuple, Any]]] = {}  # per repository: object -> changed_values
+@dataclass
+class _PerRepository:
+    """What the secret rules share for one repository: where each rendered object is anchored
+    (path -> [(hub, object)]) and each object's `changed_values`, computed on first request."""
+
+    anchored: dict[str, list[tuple[str, K8sObject]]]
+    views: dict[tuple, Any] = field(default_factory=dict)
+
+
+_STATE: dict[int, tuple[weakref.ref, _PerRepository]] = {}
 
 
 def _anchor(obj: K8sObject) -> str | None:
@@ -30,9 +39,8 @@ def _anchor(obj: K8sObject) -> str | None:
     return obj.document.path if obj.document is not None else None
 
 
-def anchored(repo: RepoContext) -> dict[str, list[tuple[str, K8sObject]]]:
-    """path -> [(hub, object)] for every rendered object, built once per repository."""
-    entry = _INDEX.get(id(repo))
+def _state(repo: RepoContext) -> _PerRepository:
+    entry = _STATE.get(id(repo))
     if entry is not None and entry[0]() is repo:
         return entry[1]
     index: dict[str, list[tuple[str, K8sObject]]] = {}
@@ -41,10 +49,16 @@ def anchored(repo: RepoContext) -> dict[str, list[tuple[str, K8sObject]]]:
             path = _anchor(obj)
             if path:
                 index.setdefault(path, []).append((hub_name, obj))
-    for key in [k for k, (ref, _) in _INDEX.items() if ref() is None]:
-        del _INDEX[key]
-    _INDEX[id(repo)] = (weakref.ref(repo), index)
-    return index
+    for key in [k for k, (ref, _) in _STATE.items() if ref() is None]:
+        del _STATE[key]
+    state = _PerRepository(index)
+    _STATE[id(repo)] = (weakref.ref(repo), state)
+    return state
+
+
+def anchored(repo: RepoContext) -> dict[str, list[tuple[str, K8sObject]]]:
+    """path -> [(hub, object)] for every rendered object, built once per repository."""
+    return _state(repo).anchored
 
 
 def _generator_inputs(src: SourceFile, files: Callable[[str], SourceFile | None]) -> list[str]:
@@ -91,12 +105,7 @@ def changed_values(rendered: Any, written: Any) -> Any:
 
 def _changed(repo: RepoContext, same: tuple, obj: K8sObject) -> Any:
     """`changed_values` of an object, computed once per repository for all the rules that ask."""
-    entry = _VIEWS.get(id(repo))
-    if entry is None or entry[0]() is not repo:
-        for key in [k for k, (ref, _) in _VIEWS.items() if ref() is None]:
-            del _VIEWS[key]
-        entry = _VIEWS[id(repo)] = (weakref.ref(repo), {})
-    views = entry[1]
+    views = _state(repo).views
     if same not in views:
         generated = obj.generated or obj.document is None
         views[same] = obj.data if generated else changed_values(obj.data, obj.document.data)
