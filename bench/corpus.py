@@ -35,7 +35,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from hubguard.testing import flux_kustomization
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from testkit import flux_kustomization  # noqa: E402  (the test suite's builder: one shape for tests and corpora)
 
 SIZES = {"small": (2, 10), "medium": (5, 50), "large": (20, 100)}
 OBJECTS_PER_APP = 8

@@ -5,7 +5,7 @@
 Writes N typical objects (Deployment, Service, ConfigMap, HPA, PDB, NetworkPolicy, Ingress,
 ServiceAccount), one file each, then validates the same files twice, strictly:
 
-- hubguard: read and parse every file, validate with `hubguard.kschema` (definitions loaded once,
+- hubguard: read and parse every file, validate with `hubguard.rules.schema.kubernetes_schemas` (definitions loaded once,
   one validator per kind), all errors collected; measured cold (first use in the process, loading
   included), then warm (caches filled; least CPU time of 3 rounds) with the Draft 7 class
   hubguard uses and with the Draft 2020-12 class the schemas declare, for comparison;
@@ -29,8 +29,7 @@ from pathlib import Path
 
 import jsonschema
 import yaml
-
-from hubguard import kschema
+from hubguard.rules.schema import kubernetes_schemas
 
 TEMPLATES = [
     """apiVersion: apps/v1
@@ -129,11 +128,11 @@ def hubguard_validate(files: list[Path], version: tuple[int, int], validator_cla
     errors = 0
     for path in files:
         for obj in yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader):
-            validator = kschema.core_validator(version, True, obj["kind"], obj["apiVersion"])
+            validator = kubernetes_schemas.core_validator(version, True, obj["kind"], obj["apiVersion"])
             if validator_class is not None:
                 key = (obj["kind"], obj["apiVersion"])
                 if key not in built:
-                    built[key] = validator_class(validator.schema, registry=kschema.core_registry(version, True))
+                    built[key] = validator_class(validator.schema, registry=kubernetes_schemas.core_registry(version, True))
                 validator = built[key]
             errors += sum(1 for _ in validator.iter_errors(obj))
     return clock() - started, errors
@@ -163,7 +162,7 @@ def main() -> int:
     parser.add_argument("--version", default="1.30")
     parser.add_argument("--keep", type=Path, help="write the corpus here and keep it")
     args = parser.parse_args()
-    version = kschema.schema_version(args.version)
+    version = kubernetes_schemas.schema_version(args.version)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="hubguard-schema-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -177,7 +176,7 @@ def main() -> int:
         if errors:
             raise SystemExit(f"the corpus should be valid, hubguard found {errors} errors")
         cli, cli_cpu = cli_validate(files, args.version)
-        print(f"objects: {args.objects}  Kubernetes {kschema.version_text(version)}  strict")
+        print(f"objects: {args.objects}  Kubernetes {kubernetes_schemas.version_text(version)}  strict")
         print(f"hubguard (cold, loading included): {cold * per_k:8.3f} s per 1,000 objects ({cold_cpu * per_k:.3f} s CPU)")
         print(f"hubguard (warm, Draft 7, CPU):     {draft7 * per_k:8.3f} s per 1,000 objects")
         print(f"hubguard (warm, Draft 2020-12, CPU): {draft2020 * per_k:6.3f} s per 1,000 objects")

@@ -11,11 +11,9 @@ import sys
 from pathlib import Path
 
 import click
-
 from hubguard import __version__
 from hubguard.errors import HubguardError
-
-FORMAT_CHOICES = ("text", "json", "sarif", "junit", "github")
+from hubguard.report.formats import FORMAT_NAMES
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,7 +31,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--changed-since", "changed_since", metavar="REF", help="Only hubs whose output files changed since REF could change.")
 @click.option("--hub", "hubs", multiple=True, metavar="NAME", help="Only this hub (repeatable).")
 @click.option("--policy", "policy", type=click.Path(path_type=Path), help="Policy file (default: PATH/.hubguard.yaml).")
-@click.option("--format", "output_format", type=click.Choice(FORMAT_CHOICES), default=None, help="Output format (default text; github under GitHub Actions).")
+@click.option("--format", "output_format", type=click.Choice(FORMAT_NAMES), default=None, help="Output format (default text; github under GitHub Actions).")
 @click.option("--output", "output", type=click.Path(path_type=Path), help="Write the report to FILE instead of stdout.")
 @click.option("--fail-on", "fail_on", type=click.Choice(("error", "warning")), default="error", show_default=True)
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="kustomize builds run at once (default: cores).")
@@ -158,8 +156,9 @@ def hub_remove(name: str, path: Path, commit: bool, dry_run: bool, allow_dirty: 
 
 
 @cli.command()
-@click.option("--template", "template", type=click.Path(path_type=Path), hidden=True,
-              help="Template folder to update to (testing; default: the bundled template).")
+@click.option("--template", "template", type=click.Path(path_type=Path),
+              help="A template checkout to update to (e.g. your fork of the template); default: "
+                   "$HUBGUARD_TEMPLATE_DIR, else the template bundled with this hubguard.")
 @click.option("--old-template", "old_template", type=click.Path(path_type=Path),
               help="The template the repository was generated from, if hubguard cannot find it itself.")
 @_day2_options

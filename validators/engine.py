@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable, Iterator, Mapping
 
-from hubguard.checks import RuleRunner, validate_rule_settings
 from hubguard.errors import HubguardError
-from hubguard.findings import Finding, Severity
-from hubguard.model import HubInventory, RepoContext
-from hubguard.policy import Policy, load_policy
-from hubguard.registry import Rule, all_rules, id_matches
-from hubguard.render import HubRender, Renderer
-from hubguard.sources import SourceFile, SourceLoader, discover, helm_chart_dirs
-from hubguard.suppress import Suppression, annotation_suppression, comment_suppressions
+from hubguard.findings import Finding, Report, Severity
+from hubguard.load.policy_file import load_policy
+from hubguard.load.sources import SourceLoader, discover, helm_chart_dirs
+from hubguard.model import HubInventory, RepoContext, SourceFile
+from hubguard.policy import Policy
+from hubguard.render.hubs import HubRender, Renderer
+from hubguard.report.suppressions import (
+    Suppression,
+    annotation_suppression,
+    comment_suppressions,
+)
+from hubguard.rules.registry import Rule, all_rules, id_matches
+from hubguard.rules.runner import RuleRunner, validate_rule_settings
 
 MISSING_REASON = "suppress/missing-reason"
 
@@ -45,27 +50,6 @@ class ValidateOptions:
     progress: bool = False  # a progress line on stderr when it is a terminal
     skip_hubs: bool = False  # render no hub: no hub's output can change (changed-since)
     prepared: Prepared | None = None
-
-
-@dataclass
-class Report:
-    findings: list[Finding]
-    files: int
-    objects: int
-    hubs: list[str]
-    suppressed: int = 0
-    notes: list[str] = field(default_factory=list)
-    hub_files: dict[str, set[str]] = field(default_factory=dict)
-    baseline_known: int = 0
-    internal_errors: list[str] = field(default_factory=list)  # rule crashes: exit 3 after the report
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
 
 
 def select_rules(policy: Policy, select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Rule]:
@@ -113,7 +97,7 @@ class HubRenders:
 
     def __init__(self, root: Path, policy: Policy, files: Mapping[str, SourceFile] | SourceLoader, names: list[str],
                  jobs: int | None, progress: bool = False):
-        from hubguard.progress import HubProgress
+        from hubguard.render.progress import HubProgress
 
         self.names = names
         self._bar = HubProgress(names) if progress else None

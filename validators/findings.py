@@ -1,9 +1,10 @@
-"""Findings are small immutable values; everything downstream (suppression, formatting) reads them."""
+"""Findings are small immutable values; everything downstream (suppression, formatting) reads them.
+A Report is what one run found: the findings, the counts and the notes every output format shows."""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Severity(str, enum.Enum):
@@ -53,3 +54,24 @@ class Finding:
             "object": self.object,
             "message": self.message,
         }
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    files: int
+    objects: int
+    hubs: list[str]
+    suppressed: int = 0
+    notes: list[str] = field(default_factory=list)
+    hub_files: dict[str, set[str]] = field(default_factory=dict)
+    baseline_known: int = 0
+    internal_errors: list[str] = field(default_factory=list)  # rule crashes: exit 3 after the report
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)

@@ -1,5 +1,5 @@
-"""What rules see: rendered Kubernetes objects that remember their source, per-hub inventories,
-and the repository as a whole."""
+"""What rules see: the repository's source files and their documents, rendered Kubernetes objects
+that remember their source, per-hub inventories, and the repository as a whole."""
 
 from __future__ import annotations
 
@@ -8,12 +8,78 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Protocol
 
 from hubguard.findings import Location
 from hubguard.policy import HubPolicy, Policy
-from hubguard.sources import Document, SourceFile
-from hubguard.yamlpos import get_path
+
+
+@dataclass(frozen=True, slots=True)
+class ParseError:
+    message: str
+    line: int | None
+    column: int | None
+
+
+class Positions(Protocol):
+    """Where the keys and values of a file's documents are (built by the loader, on demand)."""
+
+    def node(self, index: int) -> Any: ...
+
+    def position(self, index: int, path: tuple, key: bool) -> tuple[int, int] | None: ...
+
+
+class Document:
+    """One YAML/JSON document of a source file: plain data for rules, positions on demand.
+
+    Data comes from libyaml's C parser (fast); the ruamel round-trip tree that knows the line and
+    column of every key and value is built only when a position is first asked for, once per file.
+    """
+
+    __slots__ = ("path", "index", "data", "line", "_positions")
+
+    def __init__(self, path: str, index: int, data: Any, line: int = 1, positions: Positions | None = None):
+        self.path, self.index, self.data, self.line, self._positions = path, index, data, line, positions
+
+    @property
+    def node(self) -> Any:
+        return self._positions.node(self.index) if self._positions is not None else None
+
+    def position(self, *path: Any, key: bool = False) -> tuple[int, int]:
+        if self._positions is None:
+            return (self.line, 1)
+        return self._positions.position(self.index, path, key) or (self.line, 1)
+
+    def __repr__(self) -> str:
+        return f"Document({self.path!r}, {self.index}, line={self.line})"
+
+
+@dataclass(slots=True)
+class SourceFile:
+    path: str  # POSIX, relative to the validated root
+    abspath: Path
+    text: str | None = None  # None when skipped (binary, too large, not UTF-8, symlink)
+    kind: str = "text"  # yaml | json | text | template | skipped
+    documents: list[Document] = field(default_factory=list)
+    error: ParseError | None = None
+    note: str | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        return (self.text or "").splitlines()
+
+
+def get_path(data: Any, path: Iterable[Any], default: Any = None) -> Any:
+    """`get_path(obj, ["spec", "template", "metadata", "labels"])` on plain data, without KeyErrors."""
+    node = data
+    for step in path:
+        if isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and -len(node) <= step < len(node):
+            node = node[step]
+        else:
+            return default
+    return node
 
 
 @dataclass(eq=False)

@@ -1,12 +1,9 @@
-"""The policy file `.hubguard.yaml`: loaded, validated against its JSON Schema, turned into values."""
+"""The policy (`.hubguard.yaml`) as values every stage reads: hubs, PII settings, schema options,
+rule settings. hubguard.load.policy_file reads and validates the file."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
-from hubguard.errors import ConfigError
 
 POLICY_FILE = ".hubguard.yaml"
 DEFAULT_PII_LABEL = "hubguard.io/data-classification"
@@ -52,97 +49,3 @@ class Policy:
     @property
     def all_onprem_cidrs(self) -> tuple[str, ...]:
         return tuple(c for hub in self.hubs.values() for c in hub.onprem_cidrs)
-
-
-def load_policy(root: Path, explicit: Path | None = None) -> Policy:
-    """The policy for `root`: `explicit` if given, else `root/.hubguard.yaml`, else defaults.
-    Hubs not declared there are discovered from `clusters/<hub>/` folders (SPEC)."""
-    path = explicit if explicit is not None else root / POLICY_FILE
-    raw: dict[str, Any] = {}
-    label = str(explicit) if explicit is not None else POLICY_FILE
-    if explicit is not None and not path.is_file():
-        raise ConfigError(f"{label}: policy file not found")
-    if path.is_file() and not path.is_symlink():
-        raw = _read(path, label)
-    return build_policy(raw, root, label)
-
-
-def _read(path: Path, label: str) -> dict[str, Any]:
-    from hubguard.sources import parse_yaml
-
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{label}: cannot be read ({exc})") from None
-    docs, error = parse_yaml(label, text)
-    if error is not None:
-        where = f":{error.line}" if error.line else ""
-        raise ConfigError(f"{label}{where}: {error.message}")
-    if not docs:
-        return {}
-    if not isinstance(docs[0].data, dict):
-        raise ConfigError(f"{label}: must be a mapping of settings")
-    return docs[0].data
-
-
-def build_policy(raw: dict[str, Any], root: Path, label: str = POLICY_FILE) -> Policy:
-    _validate(raw, label)
-    hubs_raw = raw.get("hubs") or {}
-    declared = bool(hubs_raw)
-    if not declared:
-        hubs_raw = {name: {} for name in discover_hub_folders(root)}
-    hubs = {}
-    for name, spec in sorted(hubs_raw.items()):
-        spec = spec or {}
-        version = spec.get("kubernetes_version")
-        hubs[name] = HubPolicy(
-            name=name,
-            roots=tuple(spec.get("roots") or (f"clusters/{name}",)),
-            onprem_cidrs=tuple(spec.get("onprem_cidrs") or ()),
-            kubernetes_version=str(version) if version is not None else None,
-            ingress_host=spec.get("ingress_host"),
-            backup_hub=spec.get("backup_hub"),
-            location=spec.get("location"),
-        )
-    pii = raw.get("pii") or {}
-    schema = raw.get("schema") or {}
-    return Policy(
-        hubs=hubs,
-        min_hubs=int(raw.get("min_hubs", 2)),
-        hub_local=tuple(raw.get("hub_local") or ()),
-        pii=PiiPolicy(
-            label=pii.get("label", DEFAULT_PII_LABEL),
-            values=tuple(pii.get("values", ("pii",))),
-            namespaces=tuple(pii.get("namespaces", ())),
-            onprem_domains=tuple(pii.get("onprem_domains", ())),
-        ),
-        schema=SchemaPolicy(strict=bool(schema.get("strict", True)), crd_paths=tuple(schema.get("crd_paths", ()))),
-        rules={str(k): dict(v or {}) for k, v in (raw.get("rules") or {}).items()},
-        ignore_paths=tuple(raw.get("ignore_paths") or ()),
-        source=label,
-        hubs_declared=declared,
-    )
-
-
-def discover_hub_folders(root: Path) -> list[str]:
-    clusters = root / "clusters"
-    if not clusters.is_dir() or clusters.is_symlink():
-        return []
-    return sorted(p.name for p in clusters.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
-
-
-def _validate(raw: dict[str, Any], label: str) -> None:
-    import jsonschema
-
-    from hubguard.resources import load_json_schema
-
-    validator = jsonschema.Draft202012Validator(load_json_schema("policy.schema.json"))
-    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
-    if not errors:
-        return
-    error = errors[0]
-    where = ".".join(str(p) for p in error.absolute_path) or "top level"
-    if error.validator == "additionalProperties":
-        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        raise ConfigError(f"{label}: unknown key {', '.join(map(repr, unknown))} at {where}")
-    raise ConfigError(f"{label}: {where}: {error.message}")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-
-from hubguard.testing import billion_laughs
+from testkit import billion_laughs
 
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: demo\ndata:\n  LOG_LEVEL: info\n"
 
@@ -173,7 +172,7 @@ def test_progress_is_drawn_on_a_terminal_only_after_a_moment(monkeypatch):
     import io
     import time
 
-    from hubguard import progress
+    from hubguard.render import progress
 
     class Tty(io.StringIO):
         def isatty(self):

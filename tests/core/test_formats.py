@@ -8,11 +8,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
-from hubguard.engine import Report
-from hubguard.findings import Finding, Severity
-from hubguard.formatters import FORMATTERS
-from hubguard.registry import all_rules
+from hubguard.findings import Finding, Report, Severity
+from hubguard.report.formats import FORMATTERS
+from hubguard.rules.registry import all_rules
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from hubguard.sources import load_text, parse_json, parse_yaml
-from hubguard.testing import billion_laughs
+from hubguard.load.sources import load_text, parse_json, parse_yaml
+from testkit import billion_laughs
 
 
 def test_positions_are_one_based_for_every_key_and_value_in_every_document():
@@ -55,7 +54,7 @@ def test_alias_bomb_is_refused_quickly():
 
 
 def test_only_texts_that_could_expand_are_measured(monkeypatch):
-    from hubguard import sources
+    from hubguard.load import sources
 
     measured: list[int] = []
     real = sources.expanded_size
@@ -65,7 +64,7 @@ def test_only_texts_that_could_expand_are_measured(monkeypatch):
     docs, error = parse_yaml("alias.yaml", "a: &x [1, 2]\nb: *x\n")
     assert error is None and docs[0].data == {"a": [1, 2], "b": [1, 2]} and measured
     # A long text without aliases is measured too: it could hold more nodes than the limit.
-    monkeypatch.setattr(sources.yamlpos, "MAX_NODES", 10)
+    monkeypatch.setattr(sources, "MAX_NODES", 10)
     _, error = parse_yaml("wide.yaml", "[" + ", ".join(["1"] * 20) + "]\n")
     assert error is not None and "more than 10 nodes" in error.message
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
-from hubguard.registry import Scope, all_rules
+from hubguard.rules.registry import Scope, all_rules
 
 TESTS = Path(__file__).resolve().parents[1]
 

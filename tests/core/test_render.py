@@ -6,9 +6,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from hubguard.engine import ValidateOptions, load_repository, render_hubs
-from hubguard.testing import flux_kustomization
+from testkit import flux_kustomization
 
 
 def d(text: str) -> str:

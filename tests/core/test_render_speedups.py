@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hubguard.render import hubs
+from hubguard.render import kustomize
+from hubguard.render.hubs import _substituted_values, substitute_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from hubguard import kustomize, render
-from hubguard.render import _substituted_values, substitute_text
 
 
 def whole_text(data: dict, values: dict[str, str]):
@@ -59,7 +59,7 @@ def test_value_wise_substitution_equals_flux_whole_text_substitution(value, v, n
 
 
 def test_each_distinct_document_of_kustomize_output_is_parsed_once_and_shared(tmp_path):
-    renderer = render.Renderer(tmp_path, {})
+    renderer = hubs.Renderer(tmp_path, {})
     one = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
     other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
     first, second = renderer._parsed(one), renderer._parsed(other)
@@ -122,7 +122,7 @@ def test_kustomize_runs_with_a_lazier_garbage_collector_unless_the_user_chose(mo
 def test_files_load_once_whichever_thread_asks_first(tmp_path, monkeypatch):
     import threading
 
-    from hubguard import sources
+    from hubguard.load import sources
 
     for index in range(40):
         (tmp_path / f"f{index}.yaml").write_text(f"a: {index}\n")

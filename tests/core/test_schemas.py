@@ -8,7 +8,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 import referencing
-
 from hubguard.resources import load_json_schema
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from hubguard.suppress import comment_suppressions
+from hubguard.report.suppressions import comment_suppressions
 
 BROKEN = "a: 1\na: 2"  # a schema/yaml-error (duplicate key) at line 2
 
@@ -48,7 +47,7 @@ SECRET_KIND_FINDING_FILE = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}
 def test_secret_and_pii_suppressions_need_a_reason(reason, honoured):
     from hubguard.engine import apply_suppressions
     from hubguard.findings import Finding, Severity
-    from hubguard.testing import repo_from_files
+    from testkit import repo_from_files
 
     text = f"password: x  # hubguard: ignore[secret/sensitive-literal] {reason}\n"
     repo = repo_from_files({"f.yaml": text}, hubs={})
@@ -62,7 +61,7 @@ def test_secret_and_pii_suppressions_need_a_reason(reason, honoured):
 def test_annotation_suppression_with_reason(make_repo, validate_json):
     from hubguard.engine import apply_suppressions
     from hubguard.findings import Finding, Severity
-    from hubguard.testing import repo_from_files
+    from testkit import repo_from_files
 
     manifest = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: n\n  annotations:\n"
                 "    hubguard.io/ignore: \"ha/pdb,pii/public-egress\"\n    hubguard.io/ignore-reason: single-tenant lab\n")

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 from dayzero_support import GIT_ENV
-
-from hubguard.generate import generate
+from hubguard.generator.new_repository import generate
 
 
 @pytest.fixture(scope="module")

@@ -198,7 +198,7 @@ def test_geographic_routing_needs_and_gets_the_new_hubs_geo_mapping(repo_copy, h
 
 
 def test_a_generated_record_follows_its_schema_and_a_damaged_one_is_refused_in_one_line(repo_copy, hubguard):
-    from hubguard.template_record import record_problem
+    from hubguard.generator.template_record import record_problem
 
     repo = repo_copy()
     record_path = repo / ".hubguard-template.json"

@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from hubguard.hub_file_edits import cross_hub, traffic_manager
-from hubguard.structured_edit import NotStructured, YamlDocs, append_item, json_spans, remove_item
+from hubguard.generator.hub_entries import cross_hub, traffic_manager
+from hubguard.generator.preserving_edits import (
+    NotStructured,
+    YamlDocs,
+    append_item,
+    json_spans,
+    remove_item,
+)
 
 CROSS = """# MongoDB traffic with the other hubs (munich) over the site-to-site VPN:
 apiVersion: networking.k8s.io/v1

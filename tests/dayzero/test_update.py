@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 from dayzero_support import OSLO, commit_all, git
-
-from hubguard.generate import template_root
+from hubguard.generator.new_repository import template_root
 
 PARTS = ("cookiecutter.json", "hooks", "{{cookiecutter.repo_name}}")
 ROOT = "{{cookiecutter.repo_name}}"

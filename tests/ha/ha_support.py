@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from hubguard.testing import repo_from_files, run_rule, where
+from testkit import repo_from_files, run_rule, where
 
 
 def line_of(text: str, needle: str, nth: int = 1) -> int:

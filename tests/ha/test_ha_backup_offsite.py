@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from ha_support import dedent, line_of
-
-from hubguard.testing import repo_from_files, run_rule
+from testkit import repo_from_files, run_rule
 
 HUBS = {"seattle": {"onprem_cidrs": ["10.10.0.0/16"], "ingress_host": "ratings.seattle.example.local"},
         "munich": {"onprem_cidrs": ["10.20.0.0/16"], "ingress_host": "ratings.munich.example.local"}}

@@ -6,8 +6,7 @@ import json
 
 import pytest
 from ha_support import line_of
-
-from hubguard.testing import repo_from_files, run_rule
+from testkit import repo_from_files, run_rule
 
 
 def api_model(masters: object = 3, pools: list[object] = (3,), *, location: str | None = None) -> str:

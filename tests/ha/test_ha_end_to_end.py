@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from hubguard.cli import main
-from hubguard.registry import all_rules
+from hubguard.rules.registry import all_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

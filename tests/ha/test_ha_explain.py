@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from hubguard.cli import main
-from hubguard.registry import all_rules
+from hubguard.rules.registry import all_rules
 
 HA_RULES = sorted(i for i in all_rules() if i.startswith("ha/"))
 # How each rule's threshold (or exception list) is tuned, as the explanation must show it.

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from ha_support import dedent, line_of
-
-from hubguard.testing import repo_from_files, run_rule, where
+from testkit import repo_from_files, run_rule, where
 
 POLICY = dedent("""
     # the hubs of this deployment

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from ha_support import deployment, line_of
-
-from hubguard.testing import repo_from_files, run_rule
+from testkit import repo_from_files, run_rule
 
 SURVEY = deployment("site-survey", namespace="tools")
 FILES = {"apps/base/web.yaml": deployment(), "apps/seattle/survey.yaml": SURVEY}

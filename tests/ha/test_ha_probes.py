@@ -55,7 +55,7 @@ def test_readiness_only_policy() -> None:
 
 
 def test_message_names_the_missing_probe() -> None:
-    from hubguard.testing import repo_from_files, run_rule
+    from testkit import repo_from_files, run_rule
 
     (finding,) = run_rule("ha/probes", repo_from_files({"w.yaml": workload("Deployment", [READY])}))
     assert "container app of Deployment shop has no livenessProbe" == finding.message
@@ -68,8 +68,8 @@ def test_helper_builds_what_it_says() -> None:
 @pytest.mark.parametrize("kind", ["Job", "CronJob", "Deployment"])
 def test_excluded_kinds_really_have_containers(kind: str) -> None:
     """Guards the exclusion cases above: they pass because of the kind, not a broken fixture."""
-    from hubguard.testing import repo_from_files
-    from hubguard.workloads import containers
+    from hubguard.rules.workloads import containers
+    from testkit import repo_from_files
 
     repo = repo_from_files({"w.yaml": workload(kind, [])})
     (obj,) = repo.hubs["a"].objects

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from ha_support import dedent, deployment, findings_of, line_of
-
 from hubguard.model import K8sObject
-from hubguard.testing import repo_from_files, run_rule
+from testkit import repo_from_files, run_rule
 
 
 def hpa(target: str = "web", *, min_replicas: object = 3, kind: str = "Deployment", namespace: str = "shop") -> str:

@@ -6,8 +6,7 @@ import json
 
 import pytest
 from ha_support import line_of
-
-from hubguard.testing import repo_from_files, run_rule
+from testkit import repo_from_files, run_rule
 
 POLICY = {"hubs": {"seattle": {"ingress_host": "ratings.seattle.example.local"},
                    "munich": {"ingress_host": "ratings.munich.example.local"}}}

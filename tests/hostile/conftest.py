@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from hubguard.testing import billion_laughs
+from testkit import billion_laughs
 
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: demo\ndata:\n  K: v\n"
 FLUX = ("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: flux-system}}\n"

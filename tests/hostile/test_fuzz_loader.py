@@ -3,13 +3,12 @@ ends in findings, never an exception."""
 
 from __future__ import annotations
 
+from hubguard.load.sources import parse_yaml
+from hubguard.rules.registry import all_rules
+from hubguard.rules.runner import run_rules
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from hubguard.checks import run_rules
-from hubguard.registry import all_rules
-from hubguard.sources import parse_yaml
-from hubguard.testing import repo_from_files
+from testkit import repo_from_files
 
 YAML_ALPHABET = st.sampled_from(list("abcdefkind:Secret -[]{}&*!|>'\"#,?\n\t  0123456789.%@`~$\\/")) 
 yaml_like = st.text(YAML_ALPHABET, max_size=300)

@@ -7,7 +7,6 @@ import json
 import socket
 
 import pytest
-
 from hubguard.cli import main
 
 

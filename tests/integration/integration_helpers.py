@@ -8,7 +8,6 @@ import textwrap
 from pathlib import Path
 
 
-
 def d(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 

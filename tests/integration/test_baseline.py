@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from hubguard.baseline import filter_known, write
-from hubguard.engine import Report
-from hubguard.findings import Finding, Severity
+from hubguard.findings import Finding, Report, Severity
+from hubguard.report.baseline import filter_known, write
 
 DB_PASSWORD = "Zq8vR2mLx9TpW4nB"
 SHELL_PASSWORD = "Kp3xV9qLm2ZrT8wY"

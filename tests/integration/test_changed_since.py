@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-
 from integration_helpers import CONFIGMAP, git, two_hub_files
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from integration_helpers import two_hub_files
 
 CI = Path(__file__).resolve().parents[2] / "docs" / "ci"

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from hubguard import __version__
 from hubguard.commands.install_hook import HOOK_FILES, HOOK_REPO, add_hook
 

@@ -17,8 +17,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from integration_helpers import ENCRYPTED_SECRET, PATCH, PLAINTEXT_SECRET, git, two_hub_files
+from integration_helpers import (
+    ENCRYPTED_SECRET,
+    PATCH,
+    PLAINTEXT_SECRET,
+    git,
+    two_hub_files,
+)
 
 PROJECT = Path(__file__).resolve().parents[2]
 SECRET = "apps/base/secret.yaml"

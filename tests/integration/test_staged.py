@@ -6,8 +6,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from integration_helpers import ENCRYPTED_SECRET, PATCH, PLAINTEXT_SECRET, git, git_state, two_hub_files
+from integration_helpers import (
+    ENCRYPTED_SECRET,
+    PATCH,
+    PLAINTEXT_SECRET,
+    git,
+    git_state,
+    two_hub_files,
+)
 
 SELECT = ("--select", "schema/", "--select", "secret/")
 BROKEN_PATCH = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: [3\n"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-
-from hubguard.testing import repo_from_files, run_rule, where
+from testkit import repo_from_files, run_rule, where
 
 NS = """\
 apiVersion: v1

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from hubguard.registry import get_rule
-from hubguard.testing import repo_from_files, run_rule, where
+from hubguard.rules.registry import get_rule
+from testkit import repo_from_files, run_rule, where
 
 NS_PII = """\
 apiVersion: v1

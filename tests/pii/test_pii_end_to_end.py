@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from hubguard.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -52,7 +51,7 @@ def test_pii_rules_end_to_end(make_repo, capsys, name, expected):
 
 
 def test_every_pii_rule_fires_in_the_leaky_fixture():
-    from hubguard.registry import matching
+    from hubguard.rules.registry import matching
 
     assert {rule.id for rule in matching(["pii/"])} == {f[0] for f in LEAKY}
 

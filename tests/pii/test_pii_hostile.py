@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from hubguard.registry import matching
-from hubguard.testing import repo_from_files, run_rule
+from hubguard.rules.registry import matching
+from testkit import repo_from_files, run_rule
 
 NS = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ratings\n  labels: {hubguard.io/data-classification: pii}\n"
 HEAD = "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {ns}\n"

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import pytest
-
 from hubguard.rules.pii.classification import pii_namespaces, pii_workloads
-from hubguard.rules.pii.hosts import PUBLIC_CLOUD_SUFFIXES, HostClassifier, endpoint_host, has_suffix, hosts_in
-from hubguard.testing import repo_from_files
+from hubguard.rules.pii.hosts import (
+    PUBLIC_CLOUD_SUFFIXES,
+    HostClassifier,
+    endpoint_host,
+    has_suffix,
+    hosts_in,
+)
+from testkit import repo_from_files
 
 CLASSIFIER = HostClassifier(
     onprem_domains=("corp.example",),

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from hubguard.testing import repo_from_files, run_rule, where
+from testkit import repo_from_files, run_rule, where
 
 NS = """\
 apiVersion: v1

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from hubguard.findings import Location
 from hubguard.model import K8sObject
-from hubguard.rules.pii.hosts import cidr_within
-from hubguard.rules.pii.netpol import PeerKind, egress_for
+from hubguard.rules.addresses import cidr_within
+from hubguard.rules.pii.network_policy import PeerKind, egress_for
 
 ONPREM = ("10.10.0.0/16", "fd00:10::/32")
 POD = {"app": "api", "tier": "backend"}

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hubguard.rules.schema import kubernetes_schemas
 
-from hubguard import kschema
-
-NEWEST = kschema.bundled_versions()[-1]
-OLDEST = kschema.bundled_versions()[0]
+NEWEST = kubernetes_schemas.bundled_versions()[-1]
+OLDEST = kubernetes_schemas.bundled_versions()[0]
 
 
 @pytest.mark.parametrize(
@@ -23,20 +22,20 @@ OLDEST = kschema.bundled_versions()[0]
     ],
 )
 def test_schema_version(requested, expected):
-    assert kschema.schema_version(requested) == expected
+    assert kubernetes_schemas.schema_version(requested) == expected
 
 
 def test_bundled_versions_cover_the_issue_examples():
-    assert {(1, 25), (1, 30)} <= set(kschema.bundled_versions())
+    assert {(1, 25), (1, 30)} <= set(kubernetes_schemas.bundled_versions())
 
 
 def test_core_validator_is_built_once_per_kind():
-    first = kschema.core_validator((1, 30), True, "Deployment", "apps/v1")
-    again = kschema.core_validator((1, 30), True, "Deployment", "apps/v1")
+    first = kubernetes_schemas.core_validator((1, 30), True, "Deployment", "apps/v1")
+    again = kubernetes_schemas.core_validator((1, 30), True, "Deployment", "apps/v1")
     assert first is not None and first is again
-    assert kschema.core_registry((1, 30), True) is kschema.core_registry((1, 30), True)
-    definitions = kschema.core_definitions((1, 30), True)
-    assert kschema._quick_registry_of(definitions) is kschema._quick_registry_of(definitions)
+    assert kubernetes_schemas.core_registry((1, 30), True) is kubernetes_schemas.core_registry((1, 30), True)
+    definitions = kubernetes_schemas.core_definitions((1, 30), True)
+    assert kubernetes_schemas._quick_registry_of(definitions) is kubernetes_schemas._quick_registry_of(definitions)
     assert first.quick is not None  # the compiled check exists for core kinds
 
 
@@ -49,7 +48,7 @@ def test_core_validator_is_built_once_per_kind():
     ],
 )
 def test_core_validator_matches_group_version_kind_exactly(kind, api_version):
-    assert kschema.core_validator((1, 30), True, kind, api_version) is None
+    assert kubernetes_schemas.core_validator((1, 30), True, kind, api_version) is None
 
 
 def test_every_bundled_crd_schema_loads():
@@ -75,9 +74,9 @@ def test_every_bundled_crd_schema_loads():
         ("monitoring.coreos.com", "podmonitor", "v1"),
         ("monitoring.coreos.com", "prometheusrule", "v1"),
     }
-    assert expected <= kschema.bundled_crds()
+    assert expected <= kubernetes_schemas.bundled_crds()
     for key in sorted(expected):
-        assert kschema.bundled_crd_validator(key, True, NEWEST) is not None, key
+        assert kubernetes_schemas.bundled_crd_validator(key, True, NEWEST) is not None, key
 
 
 @pytest.mark.parametrize(
@@ -93,7 +92,7 @@ def test_every_bundled_crd_schema_loads():
     ],
 )
 def test_retired_api_versions_name_the_replacement(api_version, kind, hub, expected):
-    message, removed = kschema.retired_message(api_version, kind, hub)
+    message, removed = kubernetes_schemas.retired_message(api_version, kind, hub)
     assert expected[0] in message and api_version in message
     assert removed is expected[1]
 
@@ -103,7 +102,7 @@ def test_retired_api_versions_name_the_replacement(api_version, kind, hub, expec
     [("apps/v1", "Deployment", (1, 30)), ("policy/v1beta1", "PodDisruptionBudget", (1, 20))],
 )
 def test_current_api_versions_are_not_retired(api_version, kind, hub):
-    assert kschema.retired_message(api_version, kind, hub) is None
+    assert kubernetes_schemas.retired_message(api_version, kind, hub) is None
 
 
 OPENAPI = {
@@ -133,7 +132,7 @@ OPENAPI = {
 def test_adapt_crd_schema(strict, instance, valid):
     import jsonschema
 
-    schema = kschema.adapt_crd_schema(OPENAPI, strict)
+    schema = kubernetes_schemas.adapt_crd_schema(OPENAPI, strict)
     assert jsonschema.Draft7Validator(schema).is_valid(instance) is valid
     assert "additionalProperties" not in OPENAPI  # the original is never changed
 
@@ -152,8 +151,8 @@ def test_relaxed_bundled_schema_drops_additional_properties_false():
             for value in node:
                 walk(value)
 
-    walk(kschema._bundled_crd_schema(key, True))
+    walk(kubernetes_schemas._bundled_crd_schema(key, True))
     assert found, "the strict schema forbids unknown fields"
     found.clear()
-    walk(kschema._bundled_crd_schema(key, False))
+    walk(kubernetes_schemas._bundled_crd_schema(key, False))
     assert found == []

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from hubguard.testing import repo_from_files, run_rule, where
+from testkit import repo_from_files, run_rule, where
 
 INVALID = "schema/invalid"
 UNKNOWN = "schema/unknown-kind"
@@ -100,11 +99,11 @@ def test_every_error_is_reported_at_its_own_line():
 
 
 def test_valid_deployment_passes_on_every_bundled_version():
-    from hubguard import kschema
+    from hubguard.rules.schema import kubernetes_schemas
 
     text = DEPLOYMENT.format(replicas=2, extra="ports: [{containerPort: 80}]")
-    hubs = {f"hub{minor}": ["web.yaml"] for _, minor in kschema.bundled_versions()}
-    policy = {"hubs": {f"hub{minor}": {"kubernetes_version": f"1.{minor}"} for _, minor in kschema.bundled_versions()}}
+    hubs = {f"hub{minor}": ["web.yaml"] for _, minor in kubernetes_schemas.bundled_versions()}
+    policy = {"hubs": {f"hub{minor}": {"kubernetes_version": f"1.{minor}"} for _, minor in kubernetes_schemas.bundled_versions()}}
     assert findings({"web.yaml": text}, hubs=hubs, policy=policy) == []
     assert findings({"web.yaml": text}, UNKNOWN, hubs=hubs, policy=policy) == []
 

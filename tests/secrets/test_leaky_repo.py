@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import leaky_fixture as leaky
 import pytest
-
-from hubguard.checks import run_rules
-from hubguard.registry import matching
-from hubguard.testing import repo_from_files
+from hubguard.rules.registry import matching
+from hubguard.rules.runner import run_rules
+from testkit import repo_from_files
 
 
 @pytest.fixture(scope="module")

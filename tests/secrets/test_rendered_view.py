@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import secret_fakes
-
-from hubguard.rules.secret.rendered import changed_values
-from hubguard.testing import flux_kustomization
+from hubguard.rules.secret.rendered_values import changed_values
+from testkit import flux_kustomization
 
 PW = "Vq" + secret_fakes.body(14)
 

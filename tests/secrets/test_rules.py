@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 import secret_fakes
-
 from hubguard.errors import ConfigError
 from hubguard.findings import Location
 from hubguard.model import K8sObject
-from hubguard.rules.secret.keys import is_placeholder, sensitive_word
-from hubguard.testing import repo_from_files, run_rule, where
+from hubguard.rules.secret.key_names import is_placeholder, sensitive_word
+from testkit import repo_from_files, run_rule, where
 
 F = secret_fakes.make()
 PW = "Vq" + secret_fakes.body(14)

@@ -11,10 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from hubguard.checks import run_rules
-from hubguard.registry import matching
-from hubguard.testing import repo_from_files, where
+from hubguard.rules.registry import matching
+from hubguard.rules.runner import run_rules
+from testkit import repo_from_files, where
 
 SECRET = """apiVersion: v1
 kind: Secret

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 import secret_fakes
-
-from hubguard.rules.secret.tokens import find_tokens
+from hubguard.rules.secret.token_formats import find_tokens
 
 F = secret_fakes.make()
 
@@ -68,6 +67,6 @@ def test_look_alike_is_not_a_token(label: str, text: str) -> None:
 
 
 def test_every_detector_has_a_true_positive() -> None:
-    from hubguard.rules.secret.tokens import DETECTORS
+    from hubguard.rules.secret.token_formats import DETECTORS
 
     assert {d.name for d in DETECTORS} == {name for name, _ in TRUE_POSITIVES}

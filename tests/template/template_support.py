@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hubguard.generate import template_root
+from hubguard.generator.new_repository import template_root
 
 TEMPLATE = template_root()
 BIN = str(Path(sys.executable).parent)

@@ -11,7 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import yaml
-from template_support import COMBOS, THREE_HUBS, kustomize_roots, run, text_files, validate_json
+from template_support import (
+    COMBOS,
+    THREE_HUBS,
+    kustomize_roots,
+    run,
+    text_files,
+    validate_json,
+)
 
 UNRENDERED = re.compile(r"\{\{\s*cookiecutter|\{%|\{#|__hub__|@HUBGUARD_VERSION@|_hub_template|_repo_template")
 
@@ -37,7 +44,7 @@ def test_nothing_unrendered_and_ci_braces_intact(bake, engine, backend):
     assert "${{ parameters.failOn }}" in validate_job["steps"][2]["script"]
     assert any(step.get("task") == "PublishTestResults@2" for step in validate_job["steps"])
     assert not any(path.startswith(("_hub_template", "_repo_template")) for path in files)
-    from hubguard.template_record import record_problem
+    from hubguard.generator.template_record import record_problem
 
     assert record_problem(json.loads(files[".hubguard-template.json"])) is None
 

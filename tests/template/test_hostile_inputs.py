@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
-from template_support import TEMPLATE, THREE_HUBS
-
 from hubguard.errors import HubguardError
-from hubguard.generate import generate, template_root
+from hubguard.generator.new_repository import generate, template_root
+from template_support import TEMPLATE, THREE_HUBS
 
 sys.path.insert(0, str(TEMPLATE / "hooks"))
 import hubinputs  # noqa: E402

@@ -9,9 +9,9 @@ import copy
 import datetime
 import random
 
-from hubguard import kschema
 from hubguard.engine import ValidateOptions, load_repository, render_hubs
 from hubguard.model import K8sObject
+from hubguard.rules.schema import kubernetes_schemas
 
 REPLACEMENTS = ["x", "", 0, 1, -1, 2**31, 10**20, 1.5, True, False, None, [], ["x"], {}, {"unknown": 1},
                 {"name": 1}, "a" * 300, "UPPER_case", "1.2.3.4", "http://x", "-1", "80"]
@@ -19,11 +19,11 @@ REPLACEMENTS = ["x", "", 0, 1, -1, 2**31, 10**20, 1.5, True, False, None, [], ["
 
 def _schema_for(obj: K8sObject, version):
     group, _, api = obj.api_version.rpartition("/")
-    if kschema.is_core_group(group):
-        found = kschema.core_validator(version, True, obj.kind, obj.api_version)
+    if kubernetes_schemas.is_core_group(group):
+        found = kubernetes_schemas.core_validator(version, True, obj.kind, obj.api_version)
         if found is not None:
             return found
-    return kschema.bundled_crd_validator((group, obj.kind.lower(), api), True, version)
+    return kubernetes_schemas.bundled_crd_validator((group, obj.kind.lower(), api), True, version)
 
 
 def _paths(node, prefix=()):
@@ -53,7 +53,7 @@ def _mutated(data: dict, rng: random.Random) -> dict:
     return data
 
 
-def _agree(schema: kschema.ObjectSchema, data: dict) -> tuple[bool, bool]:
+def _agree(schema: kubernetes_schemas.ObjectSchema, data: dict) -> tuple[bool, bool]:
     explained = not any(True for _ in schema.explain.iter_errors(data))
     return schema.quick.is_valid(data), explained
 
@@ -62,7 +62,7 @@ def test_quick_check_agrees_with_jsonschema_on_rendered_and_mutated_objects(bake
     repo = bake()
     policy, files, _ = load_repository(ValidateOptions(root=repo))
     renders = render_hubs(repo, policy, files, sorted(policy.hubs), None)
-    version = kschema.schema_version(None)
+    version = kubernetes_schemas.schema_version(None)
     objects = [obj for render in renders.values() for obj in render.inventory.objects]
     checked = [(obj, schema) for obj in objects if (schema := _schema_for(obj, version)) is not None]
     kinds = {obj.kind for obj, _ in checked}
@@ -82,7 +82,7 @@ def test_quick_check_agrees_with_jsonschema_on_rendered_and_mutated_objects(bake
 
 
 def test_values_json_has_no_type_for_are_explained_by_jsonschema():
-    schema = kschema.core_validator(kschema.schema_version(None), True, "ConfigMap", "v1")
+    schema = kubernetes_schemas.core_validator(kubernetes_schemas.schema_version(None), True, "ConfigMap", "v1")
     data = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"day": datetime.date(2026, 1, 1)}}
     errors = list(schema.iter_errors(data))
     assert [list(e.absolute_path) for e in errors] == [["data", "day"]]

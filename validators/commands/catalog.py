@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import click
-
 from hubguard.errors import HubguardError
-from hubguard.registry import all_rules, get_rule
+from hubguard.rules.registry import all_rules, get_rule
 
 
 def print_rules(output_format: str) -> None:

@@ -1,16 +1,16 @@
-"""`hubguard hub add` / `hubguard hub remove`: plan with hubguard.hubs_edit, then write and commit."""
+"""`hubguard hub add` / `hubguard hub remove`: plan with hubguard.generator.hub_add_remove, then write and commit."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from hubguard.changeset import finish
-from hubguard.template_record import find_repo
+from hubguard.generator.planned_changes import finish
+from hubguard.generator.template_record import find_repo
 
 
 def run_hub_add(path: Path, hub: dict[str, Any], *, commit: bool, dry_run: bool, allow_dirty: bool) -> int:
-    from hubguard.hubs_edit import plan_add
+    from hubguard.generator.hub_add_remove import plan_add
 
     repo = find_repo(path)
     changes = plan_add(repo, hub)
@@ -19,7 +19,7 @@ def run_hub_add(path: Path, hub: dict[str, Any], *, commit: bool, dry_run: bool,
 
 
 def run_hub_remove(path: Path, name: str, *, commit: bool, dry_run: bool, allow_dirty: bool) -> int:
-    from hubguard.hubs_edit import plan_remove
+    from hubguard.generator.hub_add_remove import plan_remove
 
     repo = find_repo(path)
     changes = plan_remove(repo, name)

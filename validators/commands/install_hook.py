@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-
 from hubguard import __version__
 from hubguard.errors import HubguardError
 

@@ -1,11 +1,10 @@
-"""`hubguard new`: the bundled cookiecutter template, via hubguard.generate."""
+"""`hubguard new`: the bundled cookiecutter template, via hubguard.generator.new_repository."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-
 from hubguard.errors import HubguardError
 
 
@@ -20,7 +19,7 @@ def parse_extra(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def run_new(output_dir: Path, *, no_input: bool, config_file: Path | None, extra: tuple[str, ...]) -> int:
-    from hubguard.generate import generate
+    from hubguard.generator.new_repository import generate
 
     created = generate(output_dir, no_input=no_input, config_file=config_file, extra_context=parse_extra(extra))
     click.echo(f"hubguard: generated {created}")

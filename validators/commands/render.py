@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 import yaml
-
 from hubguard.engine import ValidateOptions, load_repository, render_hubs
 from hubguard.errors import HubguardError
 

@@ -1,18 +1,17 @@
-"""`hubguard update`: plan with hubguard.template_update, then write and commit."""
+"""`hubguard update`: plan with hubguard.generator.template_update, then write and commit."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-
-from hubguard.changeset import finish
-from hubguard.template_record import find_repo
+from hubguard.generator.planned_changes import finish
+from hubguard.generator.template_record import find_repo
 
 
 def run_update(path: Path, *, template: Path | None, old_template: Path | None, commit: bool, dry_run: bool,
                allow_dirty: bool) -> int:
-    from hubguard.template_update import plan_update
+    from hubguard.generator.template_update import plan_update
 
     repo = find_repo(path)
     changes, target = plan_update(repo, template, old_template)

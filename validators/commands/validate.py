@@ -7,18 +7,17 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import click
-
-from hubguard.engine import Report, ValidateOptions, validate
+from hubguard.engine import ValidateOptions, validate
 from hubguard.errors import HubguardError
-from hubguard.findings import Severity
+from hubguard.findings import Report, Severity
 
 
 def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: tuple[str, ...], policy: Path | None,
                  output_format: str, output: Path | None, fail_on: str, jobs: int | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
                  write_baseline: Path | None, debug: bool = False) -> int:
-    from hubguard.formatters import FORMATTERS
-    from hubguard.registry import all_rules
+    from hubguard.report.formats import FORMATTERS
+    from hubguard.rules.registry import all_rules
 
     if not path.exists():
         raise HubguardError(f"{path}: no such directory")
@@ -28,7 +27,7 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
         root = path
         scope_note = None
         if staged:
-            from hubguard.gitindex import staged_tree
+            from hubguard.load.git_index import staged_tree
 
             root = stack.enter_context(staged_tree(path))
             if policy is None and (root / ".hubguard.yaml").is_file() is False and (path / ".hubguard.yaml").is_file():
@@ -36,25 +35,25 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
         options = ValidateOptions(root=root, policy_path=policy, hubs=hubs, select=select, ignore=ignore, jobs=jobs,
                                   progress=True)
         if changed_since:
-            from hubguard.changes import options_for_changes
+            from hubguard.changed_since import options_for_changes
 
             options, scope_note = options_for_changes(path, changed_since, options)
         report = validate(options) if options is not None else _empty(None)
     if scope_note:
         report.notes.insert(0, scope_note)
     if write_baseline is not None:
-        from hubguard.baseline import write
+        from hubguard.report.baseline import write
 
         write(write_baseline, report.findings)
         click.echo(f"hubguard: wrote {len(report.findings)} finding(s) to the baseline {write_baseline}", err=True)
         return 0
     if baseline is not None:
-        from hubguard.baseline import filter_known
+        from hubguard.report.baseline import filter_known
 
         report = filter_known(report, baseline)
     rules = all_rules()
     if output_format == "text":
-        from hubguard.formatters.text import render, use_colour
+        from hubguard.report.formats.text import render, use_colour
 
         text = render(report, rules, colour=output is None and use_colour(sys.stdout))
     else:

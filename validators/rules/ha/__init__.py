@@ -1,15 +1,22 @@
-"""High-availability rules (SPEC "High availability"): per hub on rendered objects, and across hubs."""
+"""High-availability rules (SPEC "High availability"): per hub on rendered objects, and across hubs.
 
-from hubguard.rules.ha import backup, control_plane, hubs, pdb, probes, replicas, resources, spread, traffic
+`RULE_MODULES` maps each rule ID to the module that declares it; `common` holds what several share
+(effective replicas, the workloads they apply to, policy positions).
+"""
 
-RULES = [
-    *hubs.RULES,
-    *replicas.RULES,
-    *pdb.RULES,
-    *spread.RULES,
-    *probes.RULES,
-    *resources.RULES,
-    *control_plane.RULES,
-    *traffic.RULES,
-    *backup.RULES,
-]
+from hubguard.rules.ha import (
+    backup_offsite,
+    control_plane,
+    hub_count_and_parity,
+    pdb,
+    probes,
+    replicas,
+    resources,
+    spread,
+    traffic_routing,
+)
+from hubguard.rules.registry import modules_by_rule_id
+
+_MODULES = [hub_count_and_parity, replicas, pdb, spread, probes, resources, control_plane, traffic_routing, backup_offsite]
+RULE_MODULES = modules_by_rule_id(_MODULES)
+RULES = [rule for module in _MODULES for rule in module.RULES]

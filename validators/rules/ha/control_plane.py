@@ -5,16 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from hubguard.findings import Finding, Location, Severity
-from hubguard.registry import Rule, RuleContext, Scope
+from hubguard.model import Document
+from hubguard.rules.aks_engine import is_api_model
 from hubguard.rules.ha.common import as_int, hub_of_path
-from hubguard.sources import Document
-
-
-def is_api_model(data: object) -> bool:
-    """An AKS Engine API model (the input of `aks-engine deploy` on Azure Stack Hub, or its
-    `_output/*/apimodel.json`)."""
-    return (isinstance(data, dict) and str(data.get("apiVersion", "")).lower() == "vlabs"
-            and isinstance(data.get("properties"), dict) and isinstance(data["properties"].get("masterProfile"), dict))
+from hubguard.rules.registry import Rule, RuleContext, Scope
 
 
 def _hub_of(doc: Document, ctx: RuleContext, hubs: list[str]) -> str | None:
@@ -30,7 +24,7 @@ def check_control_plane(ctx: RuleContext) -> Iterator[Finding]:
     min_masters, min_workers = ctx.options["min_masters"], ctx.options["min_workers"]
     hubs = sorted(ctx.policy.hubs)
     for doc in ctx.repo.documents():
-        if not is_api_model(doc.data):
+        if not (is_api_model(doc.data) and isinstance(doc.data["properties"].get("masterProfile"), dict)):
             continue
         hub = _hub_of(doc, ctx, hubs)
         if hub is not None and hub not in ctx.repo.hubs:

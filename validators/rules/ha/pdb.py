@@ -7,10 +7,10 @@ from typing import Iterator
 
 from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory, K8sObject
-from hubguard.registry import Rule, RuleContext, Scope
 from hubguard.rules.ha.common import replicated_workloads
-from hubguard.selectors import selector_matches
-from hubguard.workloads import pod_template
+from hubguard.rules.registry import Rule, RuleContext, Scope
+from hubguard.rules.selectors import selector_matches
+from hubguard.rules.workloads import pod_template
 
 
 def covering_pdbs(workload: K8sObject, hub: HubInventory) -> list[K8sObject]:

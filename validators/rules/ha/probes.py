@@ -6,8 +6,8 @@ from typing import Iterator
 
 from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory
-from hubguard.registry import Rule, RuleContext, Scope
-from hubguard.workloads import SERVING_KINDS, containers
+from hubguard.rules.registry import Rule, RuleContext, Scope
+from hubguard.rules.workloads import SERVING_KINDS, containers
 
 PROBES = ("readinessProbe", "livenessProbe")
 

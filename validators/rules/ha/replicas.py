@@ -6,8 +6,14 @@ from typing import Iterator
 
 from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory
-from hubguard.registry import Rule, RuleContext, Scope
-from hubguard.rules.ha.common import HPA_FLOOR, HPA_KIND, REPLICATED_KINDS, as_int, effective_replicas
+from hubguard.rules.ha.common import (
+    HPA_FLOOR,
+    HPA_KIND,
+    REPLICATED_KINDS,
+    as_int,
+    effective_replicas,
+)
+from hubguard.rules.registry import Rule, RuleContext, Scope
 
 
 def check_replicas(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:

@@ -1,11 +1,20 @@
-"""PII-egress rules: workloads that handle personal data keep it on the premises (SPEC, per hub)."""
+"""PII-egress rules: workloads that handle personal data keep it on the premises (SPEC, per hub).
 
-from hubguard.rules.pii import log_collection, no_egress_policy, public_egress, public_endpoint, telemetry_export
+One module per rule (named after its ID); the helpers they share: `classification` (which workloads
+handle personal data), `network_policy` (NetworkPolicy egress as Kubernetes applies it), `hosts`
+(where a host is), `consumed_values` (configuration a workload reads), `log_shipper_configs` (log
+agents' routes), `value_lines` (lines inside multi-line values).
+"""
 
-RULES = [
-    no_egress_policy.RULE,
-    public_egress.RULE,
-    telemetry_export.RULE,
-    public_endpoint.RULE,
-    log_collection.RULE,
-]
+from hubguard.rules.pii import (
+    log_collection,
+    no_egress_policy,
+    public_egress,
+    public_endpoint,
+    telemetry_export,
+)
+from hubguard.rules.registry import modules_by_rule_id
+
+_MODULES = [no_egress_policy, public_egress, telemetry_export, public_endpoint, log_collection]
+RULE_MODULES = modules_by_rule_id(_MODULES)
+RULES = [rule for module in _MODULES for rule in module.RULES]

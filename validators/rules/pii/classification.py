@@ -13,7 +13,7 @@ from typing import Iterable
 from hubguard.model import HubInventory, K8sObject
 from hubguard.policy import PiiPolicy
 from hubguard.rules.pii.hosts import HostClassifier
-from hubguard.workloads import POD_KINDS, PodTemplate, pod_template
+from hubguard.rules.workloads import POD_KINDS, PodTemplate, pod_template
 
 
 @dataclass(frozen=True)

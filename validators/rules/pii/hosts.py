@@ -10,11 +10,12 @@ Three answers matter to the pii/* rules and they are not complements of each oth
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
+
+from hubguard.rules.addresses import cidr_within, parse_network
 
 # Public cloud and SaaS domains. Matching is by whole labels: `x.blob.core.windows.net` ends with
 # `windows.net`; `mywindows.net` does not.
@@ -48,28 +49,6 @@ def has_suffix(host: str, suffix: str) -> bool:
     host = host.lower().rstrip(".")
     suffix = suffix.lower().strip(".").removeprefix("*.")
     return host == suffix or host.endswith("." + suffix)
-
-
-def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    try:
-        return ipaddress.ip_network(str(text).strip(), strict=False)
-    except ValueError:
-        return None
-
-
-def cidr_within(cidr: str, networks: Iterable[str]) -> bool:
-    """True when every address of `cidr` lies in one of `networks` (same IP family).
-
-    An unparsable CIDR is never within: the API server would refuse it, and a rule that cannot
-    tell where traffic goes must not call it safe."""
-    inner = parse_network(cidr)
-    if inner is None:
-        return False
-    for text in networks:
-        outer = parse_network(text)
-        if outer is not None and outer.version == inner.version and inner.subnet_of(outer):  # type: ignore[arg-type]
-            return True
-    return False
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from typing import Iterator
 
 from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory
-from hubguard.registry import Rule, RuleContext, Scope
 from hubguard.rules.pii.classification import host_classifier, pii_namespaces
 from hubguard.rules.pii.hosts import endpoint_host
-from hubguard.rules.pii.locate import Spot, locate_in_text
-from hubguard.rules.pii.logconfigs import Route, namespace_covered, routes_of
+from hubguard.rules.pii.log_shipper_configs import Route, namespace_covered, routes_of
+from hubguard.rules.pii.value_lines import Spot, locate_in_text
+from hubguard.rules.registry import Rule, RuleContext, Scope
 
 AGENT_CONFIGMAP = ("kube-system", "container-azm-ms-agentconfig")
 AGENT_DAEMONSETS = ("omsagent", "ama-logs")  # Container Insights agents (legacy and current names)
@@ -185,3 +185,5 @@ it to an on-prem output. Declare more cloud output plugins with
         }
     },
 )
+
+RULES = [RULE]

@@ -6,9 +6,9 @@ from typing import Iterator
 
 from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory
-from hubguard.registry import Rule, RuleContext, Scope
 from hubguard.rules.pii.classification import pii_workloads
-from hubguard.rules.pii.netpol import egress_for
+from hubguard.rules.pii.network_policy import egress_for
+from hubguard.rules.registry import Rule, RuleContext, Scope
 
 
 def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
@@ -87,3 +87,5 @@ label (or the namespace from `pii.namespaces`). To accept the risk for one workl
 need a reason).""",
     check=check,
 )
+
+RULES = [RULE]

@@ -6,9 +6,14 @@ from typing import Iterator
 
 from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory, K8sObject
-from hubguard.registry import Rule, RuleContext, Scope
 from hubguard.rules.pii.classification import PiiWorkload, pii_workloads
-from hubguard.rules.pii.netpol import PeerKind, egress_for, peers_of, egress_rules
+from hubguard.rules.pii.network_policy import (
+    PeerKind,
+    egress_for,
+    egress_rules,
+    peers_of,
+)
+from hubguard.rules.registry import Rule, RuleContext, Scope
 
 
 def _policies_for_pii(hub: HubInventory, ctx: RuleContext) -> dict[int, tuple[K8sObject, list[PiiWorkload]]]:
@@ -131,3 +136,5 @@ PASS (10.10.0.0/16 is listed in a hub's onprem_cidrs):
         }
     },
 )
+
+RULES = [RULE]

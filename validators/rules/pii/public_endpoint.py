@@ -7,12 +7,17 @@ from typing import Iterator
 from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory, K8sObject
 from hubguard.policy import PiiPolicy
-from hubguard.registry import Rule, RuleContext, Scope
-from hubguard.rules.pii.classification import host_classifier, namespace_of, namespace_reason, pii_workloads
-from hubguard.rules.pii.consumed import consumed_values
+from hubguard.rules.pii.classification import (
+    host_classifier,
+    namespace_of,
+    namespace_reason,
+    pii_workloads,
+)
+from hubguard.rules.pii.consumed_values import consumed_values
 from hubguard.rules.pii.hosts import PUBLIC_CLOUD_SUFFIXES, HostClassifier, hosts_in
-from hubguard.rules.pii.locate import Spot, line_containing, locate_in_text
 from hubguard.rules.pii.telemetry_export import telemetry_setting
+from hubguard.rules.pii.value_lines import Spot, line_containing, locate_in_text
+from hubguard.rules.registry import Rule, RuleContext, Scope
 
 
 def _external_name_target(hub: HubInventory, host: str, pii: PiiPolicy) -> tuple[K8sObject, str] | None:
@@ -131,3 +136,5 @@ annotate the object `hubguard.io/ignore: "pii/public-endpoint"` with `hubguard.i
         },
     },
 )
+
+RULES = [RULE]

@@ -14,11 +14,11 @@ from typing import Iterator
 
 from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory
-from hubguard.registry import Rule, RuleContext, Scope
 from hubguard.rules.pii.classification import host_classifier, pii_workloads
-from hubguard.rules.pii.consumed import ConsumedValue, consumed_values
+from hubguard.rules.pii.consumed_values import ConsumedValue, consumed_values
 from hubguard.rules.pii.hosts import connection_string_host, endpoint_host
-from hubguard.rules.pii.locate import Spot, line_containing, locate_in_text
+from hubguard.rules.pii.value_lines import Spot, line_containing, locate_in_text
+from hubguard.rules.registry import Rule, RuleContext, Scope
 
 # "key": setting it at all exports to a SaaS (the service has no on-prem edition).
 # "endpoint": exports where its host points; a finding unless that host is on-prem.
@@ -158,3 +158,5 @@ on-prem). Declare on-prem domains in `pii.onprem_domains`. To accept a finding, 
         },
     },
 )
+
+RULES = [RULE]

@@ -1,14 +1,23 @@
 """Secret-leakage rules: every text file in the repository and every rendered object.
 
-Detectors live in `tokens` (known formats) and `keys` (sensitive key names, placeholders); `scan`
-turns files into candidate hits, `objects` knows Secrets, kubeconfigs and AKS Engine models, `sops`
-knows encryption, `rendered` adds what only the rendered view shows. One module per rule group.
+Rule modules (`RULE_MODULES` maps each ID to its module): `plaintext_secret`, `sensitive_literal`,
+`known_token` (known-token, credential-in-uri), `cluster_access` (kubeconfig, cluster-definition),
+`sops_unencrypted`. Detectors they share: `token_formats` (known credential formats), `key_names`
+(sensitive key names, placeholders), `candidates` (files and objects into candidate hits),
+`secret_documents` (Secrets, kubeconfigs, AKS Engine models by their shape), `sops_encryption`
+(what is encrypted, what `.sops.yaml` covers), `rendered_values` (what only the rendered view
+shows), `common` (allow-list, finding construction, doc text).
 """
 
-from hubguard.rules.secret.cluster import CLUSTER_DEFINITION, KUBECONFIG
-from hubguard.rules.secret.known_token import CREDENTIAL_IN_URI, KNOWN_TOKEN
-from hubguard.rules.secret.literal import SENSITIVE_LITERAL
-from hubguard.rules.secret.plaintext import PLAINTEXT_SECRET
-from hubguard.rules.secret.sops_rule import SOPS_UNENCRYPTED
+from hubguard.rules.registry import modules_by_rule_id
+from hubguard.rules.secret import (
+    cluster_access,
+    known_token,
+    plaintext_secret,
+    sensitive_literal,
+    sops_unencrypted,
+)
 
-RULES = [PLAINTEXT_SECRET, SENSITIVE_LITERAL, CREDENTIAL_IN_URI, KNOWN_TOKEN, KUBECONFIG, CLUSTER_DEFINITION, SOPS_UNENCRYPTED]
+_MODULES = [plaintext_secret, sensitive_literal, known_token, cluster_access, sops_unencrypted]
+RULE_MODULES = modules_by_rule_id(_MODULES)
+RULES = [rule for module in _MODULES for rule in module.RULES]

@@ -7,10 +7,10 @@ from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
 from hubguard.findings import Finding, Location
+from hubguard.model import SourceFile
 from hubguard.redact import redact
-from hubguard.registry import RuleContext
-from hubguard.rules.secret.scan import Hit, object_ref
-from hubguard.sources import SourceFile
+from hubguard.rules.registry import RuleContext
+from hubguard.rules.secret.candidates import Hit, object_ref
 
 ALLOW_OPTION = {
     "allow": {
@@ -112,7 +112,7 @@ def documents(src: SourceFile) -> list:
         return src.documents
     text = src.text or ""
     if all(hint in text for hint in _KUBECONFIG_HINT):
-        from hubguard.sources import parse_yaml
+        from hubguard.load.sources import parse_yaml
 
         docs, _ = parse_yaml(src.path, text)
         return docs

@@ -7,10 +7,16 @@ from functools import lru_cache
 from typing import Iterator
 
 from hubguard.findings import Finding, Severity
-from hubguard.registry import Rule, RuleContext, Scope
-from hubguard.rules.secret import common, objects, rendered, scan, tokens
-from hubguard.rules.secret.scan import Hit
-from hubguard.sources import SourceFile
+from hubguard.model import SourceFile
+from hubguard.rules.registry import Rule, RuleContext, Scope
+from hubguard.rules.secret import (
+    candidates,
+    common,
+    rendered_values,
+    secret_documents,
+    token_formats,
+)
+from hubguard.rules.secret.candidates import Hit
 
 TOKEN_MESSAGE = "{kind} ({value}) in {where}; revoke it and load it from a Secret or Key Vault"
 URI_MESSAGE = ("{kind} in {where} embeds the password of user '{detail}' ({value}); "
@@ -18,18 +24,18 @@ URI_MESSAGE = ("{kind} in {where} embeds the password of user '{detail}' ({value
 
 
 @lru_cache(maxsize=32)
-def _extra(patterns: tuple[tuple[str, str, str], ...]) -> tuple[tokens.Detector, ...]:
-    return tokens.custom_detectors([{"name": n, "regex": r, "kind": k} for n, r, k in patterns])
+def _extra(patterns: tuple[tuple[str, str, str], ...]) -> tuple[token_formats.Detector, ...]:
+    return token_formats.custom_detectors([{"name": n, "regex": r, "kind": k} for n, r, k in patterns])
 
 
-def _detectors(ctx: RuleContext) -> tuple[tokens.Detector, ...]:
+def _detectors(ctx: RuleContext) -> tuple[token_formats.Detector, ...]:
     specs = ctx.options.get("patterns") or []
     return _extra(tuple((s["name"], s["regex"], s.get("kind", "")) for s in specs))
 
 
 def _decoded_secret_hits(doc_data: dict, locate, ref: str, scan_value) -> Iterator[Hit]:
     """Base64 `data` of Secrets is opaque to text scanning: decode it and scan the plain text."""
-    for path, key, text in scan.secret_values(doc_data):
+    for path, key, text in candidates.secret_values(doc_data):
         if path[0] == "data":
             for hit in scan_value(text, locate(path), f"{ref} data.{key}", f"{ref}:data.{key}", path):
                 yield replace(hit, obj=ref)
@@ -39,14 +45,14 @@ def _in_structure(src: SourceFile, hits: Iterator[Hit]) -> Iterator[Hit]:
     """Raw-text hits of a YAML/JSON file, named by the document structure (`env GITHUB_TOKEN`,
     `key data.token`) and identified by object and path, which survive edits that move lines."""
     for hit in hits:
-        doc = scan.document_at(src.documents, hit.line) if src.documents else None
-        path = scan.locate_text(doc.data, hit.value) if doc is not None else None
+        doc = candidates.document_at(src.documents, hit.line) if src.documents else None
+        path = candidates.locate_text(doc.data, hit.value) if doc is not None else None
         if doc is None or path is None:
             yield hit if hit.where else replace(hit, where="text")
             continue
         ref = common.doc_ref(doc.data)
-        where = scan.describe(doc.data, path)
-        place = scan.dotted(path) if where.startswith("key ") else where.replace(" ", ":")
+        where = candidates.describe(doc.data, path)
+        place = candidates.dotted(path) if where.startswith("key ") else where.replace(" ", ":")
         yield replace(hit, where=where, ident=f"{ref or src.path}:{place}:{hit.detail}", path=path, obj=ref)
 
 
@@ -54,50 +60,50 @@ def check_tokens(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     if not common.scannable(src):
         return
     extra = _detectors(ctx)
-    hits = list(_in_structure(src, scan.token_hits_in_text(src.path, src.text or "", extra)))
+    hits = list(_in_structure(src, candidates.token_hits_in_text(src.path, src.text or "", extra)))
     for doc in src.documents:
-        if objects.is_secret(doc.data):
-            scan_value = lambda text, at, where, ident, path: scan.token_hits_in_value(text, at, where, ident, path, extra)  # noqa: E731
-            hits.extend(_decoded_secret_hits(doc.data, common.locator(doc), scan.object_ref(doc.data), scan_value))
+        if secret_documents.is_secret(doc.data):
+            scan_value = lambda text, at, where, ident, path: candidates.token_hits_in_value(text, at, where, ident, path, extra)  # noqa: E731
+            hits.extend(_decoded_secret_hits(doc.data, common.locator(doc), candidates.object_ref(doc.data), scan_value))
     yield from common.findings(ctx, src.path, _unique(hits), TOKEN_MESSAGE)
-    for hub, obj, hit in rendered.uncovered(src, ctx.repo, lambda obj, data: _object_token_hits(obj, data, extra)):
-        yield from common.findings(ctx, rendered.object_path(obj, hit.path), [hit], TOKEN_MESSAGE, obj=obj, hub=hub)
+    for hub, obj, hit in rendered_values.uncovered(src, ctx.repo, lambda obj, data: _object_token_hits(obj, data, extra)):
+        yield from common.findings(ctx, rendered_values.object_path(obj, hit.path), [hit], TOKEN_MESSAGE, obj=obj, hub=hub)
 
 
 def _object_token_hits(obj, data: dict, extra) -> Iterator[Hit]:
-    locate = rendered.object_locator(obj)
-    for path, value in scan.leaves(data):
+    locate = rendered_values.object_locator(obj)
+    for path, value in candidates.leaves(data):
         if isinstance(value, str):
-            yield from scan.token_hits_in_value(value, lambda p=path: locate(p), scan.dotted(path), f"{obj.ref}:{scan.dotted(path)}", path, extra)
-    if objects.is_secret(obj.data):
-        for path, key, text in scan.secret_values(data):
+            yield from candidates.token_hits_in_value(value, lambda p=path: locate(p), candidates.dotted(path), f"{obj.ref}:{candidates.dotted(path)}", path, extra)
+    if secret_documents.is_secret(obj.data):
+        for path, key, text in candidates.secret_values(data):
             if path[0] == "data":
-                yield from scan.token_hits_in_value(text, lambda p=path: locate(p), f"data.{key}", f"{obj.ref}:data.{key}", path, extra)
+                yield from candidates.token_hits_in_value(text, lambda p=path: locate(p), f"data.{key}", f"{obj.ref}:data.{key}", path, extra)
 
 
-def _uri_value_hits(text: str, at: scan.Position, where: str, ident: str, path: tuple) -> Iterator[Hit]:
-    for _, scheme, user, password in scan.uri_hits_in_value(text):
-        line, column = scan.resolve(at)
+def _uri_value_hits(text: str, at: candidates.Position, where: str, ident: str, path: tuple) -> Iterator[Hit]:
+    for _, scheme, user, password in candidates.uri_hits_in_value(text):
+        line, column = candidates.resolve(at)
         yield Hit(line, column, password, f"{scheme.lower()} URI", where, f"{ident}:{scheme}:{user}", path, user)
 
 
 def check_uris(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     if not common.scannable(src):
         return
-    hits = list(_in_structure(src, scan.uri_hits_in_text(src.path, src.text or "")))
+    hits = list(_in_structure(src, candidates.uri_hits_in_text(src.path, src.text or "")))
     for doc in src.documents:
-        if objects.is_secret(doc.data):
-            hits.extend(_decoded_secret_hits(doc.data, common.locator(doc), scan.object_ref(doc.data), _uri_value_hits))
+        if secret_documents.is_secret(doc.data):
+            hits.extend(_decoded_secret_hits(doc.data, common.locator(doc), candidates.object_ref(doc.data), _uri_value_hits))
     yield from common.findings(ctx, src.path, _unique(hits), URI_MESSAGE)
-    for hub, obj, hit in rendered.uncovered(src, ctx.repo, _object_uri_hits):
-        yield from common.findings(ctx, rendered.object_path(obj, hit.path), [hit], URI_MESSAGE, obj=obj, hub=hub)
+    for hub, obj, hit in rendered_values.uncovered(src, ctx.repo, _object_uri_hits):
+        yield from common.findings(ctx, rendered_values.object_path(obj, hit.path), [hit], URI_MESSAGE, obj=obj, hub=hub)
 
 
 def _object_uri_hits(obj, data: dict) -> Iterator[Hit]:
-    locate = rendered.object_locator(obj)
-    for path, value in scan.leaves(data):
+    locate = rendered_values.object_locator(obj)
+    for path, value in candidates.leaves(data):
         if isinstance(value, str) and "://" in value:
-            yield from _uri_value_hits(value, lambda p=path: locate(p), scan.dotted(path), f"{obj.ref}:{scan.dotted(path)}", path)
+            yield from _uri_value_hits(value, lambda p=path: locate(p), candidates.dotted(path), f"{obj.ref}:{candidates.dotted(path)}", path)
 
 
 def _unique(hits: list[Hit]) -> list[Hit]:
@@ -122,7 +128,7 @@ connection strings, Azure shared access keys, SAS signatures (`sig=`), Azure AD 
 (`xxx8Q~...`), PEM and OpenSSH private keys, AWS access key IDs and secret keys, GitHub classic,
 fine-grained, OAuth, user and app tokens, GitLab tokens, Slack tokens and webhooks, JWTs (header
 must decode to JSON), age secret keys (bech32 checksum verified), docker config `auths` entries
-whose `auth` decodes to `user:password`, HashiCorp Vault tokens, npm tokens.
+whose `auth` decodes to `user:password`, HashiCorp Vault tokens, npm token_formats.
 
 Not findings: public keys and certificates, `age1...` recipients, image digests, git SHAs, UUIDs,
 AWS's documented example keys, placeholders made of one repeated character (`ghp_XXXX...`).
@@ -183,3 +189,5 @@ PASS:
     check=check_uris,
     options=dict(common.ALLOW_OPTION),
 )
+
+RULES = [KNOWN_TOKEN, CREDENTIAL_IN_URI]

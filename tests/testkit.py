@@ -1,0 +1,88 @@
+"""Helpers for testing rules without kustomize: a repository built from in-memory files.
+
+    repo = repo_from_files({"apps/web.yaml": DEPLOYMENT}, hubs={"a": ["apps/web.yaml"]})
+    findings = run_rule("ha/replicas", repo)
+
+Every YAML document of a hub's listed files becomes an object that hub receives, with its source
+file and line, exactly as the renderer records them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hubguard.findings import Finding, Location
+from hubguard.load.policy_file import build_policy
+from hubguard.load.sources import helm_chart_dirs, load_text
+from hubguard.model import Document, HubInventory, K8sObject, RepoContext
+from hubguard.rules.registry import get_rule
+from hubguard.rules.runner import run_rules
+
+
+def objects_from_documents(documents: list[Document]) -> list[K8sObject]:
+    return [
+        K8sObject(data=doc.data, source=Location(doc.path, doc.line, 1), document=doc)
+        for doc in documents
+        if isinstance(doc.data, dict) and doc.data.get("kind")
+    ]
+
+
+def repo_from_files(
+    files: dict[str, str],
+    *,
+    hubs: dict[str, list[str]] | None = None,
+    policy: dict[str, Any] | None = None,
+    root: Path = Path("/nonexistent-test-root"),
+) -> RepoContext:
+    """`hubs` maps a hub name to the files whose objects it receives (default: one hub `a`
+    receiving every YAML file). Hubs named in `hubs` but absent from `policy` are added to it."""
+    raw = dict(policy or {})
+    hubs = hubs if hubs is not None else {"a": [p for p in files if p.endswith((".yaml", ".yml", ".json"))]}
+    raw_hubs = dict(raw.get("hubs") or {})
+    for name in hubs:
+        raw_hubs.setdefault(name, {})
+    raw["hubs"] = raw_hubs
+    pol = build_policy(raw, root)
+    charts = helm_chart_dirs(list(files))
+    sources = [load_text(path, text, charts) for path, text in sorted(files.items())]
+    by_path = {s.path: s for s in sources}
+    repo = RepoContext(root=root, policy=pol, files=sources)
+    for name, hub_policy in pol.hubs.items():
+        docs = [d for path in hubs.get(name, []) for d in by_path[path].documents]
+        repo.hubs[name] = HubInventory(name, hub_policy, objects_from_documents(docs))
+    return repo
+
+
+def run_rule(rule_id: str, repo: RepoContext) -> list[Finding]:
+    rule = get_rule(rule_id)
+    if rule is None:
+        raise KeyError(f"no rule {rule_id}")
+    return sorted(run_rules(repo, [rule]), key=Finding.sort_key)
+
+
+def where(findings: list[Finding]) -> list[tuple[str, str | None, int | None]]:
+    """(rule, path, line) of each finding: what most rule tests assert."""
+    return [(f.rule, f.path, f.line) for f in findings]
+
+
+def billion_laughs(levels: int = 9) -> str:
+    """A YAML alias bomb: a few hundred bytes that expand to 9**levels strings."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, levels + 1):
+        prev, cur = chr(96 + i), chr(97 + i)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def flux_kustomization(path: str, substitute: dict[str, str] | None = None, name: str = "apps") -> str:
+    """A Flux Kustomization applying `path` of the flux-system GitRepository, with post-build
+    variables when given: the usual cluster entry point of tests and bench corpora."""
+    text = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n"
+        f"  name: {name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n"
+        "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+    )
+    if substitute:
+        text += "  postBuild:\n    substitute:\n" + "".join(f"      {key}: {value}\n" for key, value in substitute.items())
+    return text

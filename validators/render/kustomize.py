@@ -1,0 +1,296 @@
+"""Kustomize: walking a kustomization's local graph (without building it) and building it for real.
+
+The walk finds what a build will read, so that hubguard can refuse remote bases and paths that
+leave the repository *before* kustomize would fetch or read them, and so that overlay patches are
+known (a finding about a patched field points at the patch). The build runs the real kustomize
+(`kubectl kustomize`) on a throw-away wrapper kustomization outside the user's tree, which turns
+on `buildMetadata: [originAnnotations]` without writing into the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from hubguard.findings import Location
+from hubguard.load.sources import parse_yaml
+from hubguard.model import Document
+from hubguard.render.tools import find_tool
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+BUILD_TIMEOUT_SECONDS = 60
+_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git::|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|[?&]ref=", re.I)
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+
+
+def kustomization_file(directory: Path) -> Path | None:
+    for name in KUSTOMIZATION_FILES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def is_remote(ref: str) -> bool:
+    return bool(_REMOTE.search(ref.strip()))
+
+
+@dataclass(frozen=True)
+class Generator:
+    """A configMapGenerator/secretGenerator entry: what it makes and where it is written."""
+
+    kind: str  # ConfigMap | Secret
+    name: str
+    hashed: bool  # kustomize appends a content hash to the name unless disableNameSuffixHash
+    document: Document
+    keys: tuple  # path of the entry's `name` in the kustomization document
+
+
+@dataclass
+class KustomizeGraph:
+    """What building one root reads: its files, its resource manifests and generators (to match
+    rendered objects to their source), its patch documents (in application order), the name
+    prefixes/suffixes it applies, and the references hubguard refuses (remote, outside the repository)."""
+
+    files: set[str] = field(default_factory=set)
+    resources: list[str] = field(default_factory=list)
+    generators: list[Generator] = field(default_factory=list)
+    patches: list[Document] = field(default_factory=list)
+    prefixes: set[str] = field(default_factory=set)
+    suffixes: set[str] = field(default_factory=set)
+    refused: list[tuple[str, Location]] = field(default_factory=list)
+    missing: list[tuple[str, Location]] = field(default_factory=list)  # local files named but absent
+
+
+DocumentLoader = Callable[[str, Path], "list[Document] | None"]
+
+
+def read_documents(rel: str, path: Path) -> list[Document] | None:
+    """Documents of a file read from disk (None if it cannot be read or does not parse)."""
+    try:
+        docs, error = parse_yaml(rel, path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return docs if error is None else None
+
+
+def walk(directory: Path, repo_root: Path, load: DocumentLoader = read_documents) -> KustomizeGraph:
+    """The local graph of the kustomization in `directory`. `load` returns a file's parsed
+    documents (the engine passes the files it has already loaded, so nothing is parsed twice)."""
+    graph = KustomizeGraph()
+    _walk(directory.resolve(), repo_root.resolve(), graph, set(), load, _Resolver())
+    return graph
+
+
+class _Resolver:
+    """`Path.resolve()` with the parent folders' real paths remembered for one walk.
+
+    A root's references mostly share a few parent folders (`../base/app-001`, `../base/app-002`, a
+    base's own files); Python's realpath costs an lstat per path component, which over a large
+    graph was a visible share of the walk. Only the last component is looked at per reference, and
+    only a symlink there falls back to the full resolution, so the result is exactly `resolve()`.
+    """
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: Path) -> Path:
+        parent, name = os.path.split(str(path))
+        if name in ("", ".", "..") or not parent:
+            return path.resolve()
+        real_parent = self._folders.get(parent)
+        if real_parent is None:
+            real_parent = self._folders[parent] = os.path.realpath(parent)
+        candidate = os.path.join(real_parent, name)
+        try:
+            if os.path.islink(candidate):
+                return Path(candidate).resolve()
+        except OSError:
+            return path.resolve()
+        return Path(candidate)
+
+
+def _rel(path: Path, repo_root: Path) -> str | None:
+    try:
+        return path.relative_to(repo_root).as_posix()
+    except ValueError:
+        return None
+
+
+def _walk(directory: Path, repo_root: Path, graph: KustomizeGraph, seen: set[Path], load: DocumentLoader,
+          resolve: _Resolver) -> None:
+    if directory in seen:
+        return
+    seen.add(directory)
+    kfile = kustomization_file(directory)
+    if kfile is None:
+        return
+    krel = _rel(kfile, repo_root) or kfile.name
+    graph.files.add(krel)
+    docs = load(krel, kfile)
+    if not docs or not isinstance(docs[0].data, dict):
+        return  # kustomize will report it when building
+    doc = docs[0]
+    data = doc.data
+
+    def at(*keys) -> Location:  # positions only for what is reported: they cost a round-trip parse
+        line, column = doc.position(*keys)
+        return Location(krel, line, column)
+
+    def local(ref: str, keys: tuple) -> Path | None:
+        if is_remote(ref):
+            graph.refused.append((f"remote reference {ref!r} refused: hubguard never fetches remote bases; vendor it into the repository", at(*keys)))
+            return None
+        target = resolve(directory / ref)
+        if _rel(target, repo_root) is None:
+            graph.refused.append((f"reference {ref!r} leaves the repository (refused)", at(*keys)))
+            return None
+        return target
+
+    for key, into in (("namePrefix", graph.prefixes), ("nameSuffix", graph.suffixes)):
+        if isinstance(data.get(key), str) and data[key]:
+            into.add(data[key])
+    for key in ("resources", "bases", "components"):
+        for index, ref in enumerate(_strings(data.get(key))):
+            target = local(ref, (key, index))
+            if target is None:
+                continue
+            if target.is_dir():
+                _walk(target, repo_root, graph, seen, load, resolve)
+            elif not target.exists():
+                graph.missing.append((f"{key} entry {ref!r} does not exist", at(key, index)))
+            elif (rel := _rel(target, repo_root)) is not None:
+                graph.files.add(rel)
+                graph.resources.append(rel)
+    options = data.get("generatorOptions") if isinstance(data.get("generatorOptions"), dict) else {}
+    for key, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
+        for gindex, gen in enumerate(data.get(key) or []):
+            if not isinstance(gen, dict):
+                continue
+            own = gen.get("options") if isinstance(gen.get("options"), dict) else {}
+            hashed = not own.get("disableNameSuffixHash", options.get("disableNameSuffixHash", False))
+            if isinstance(gen.get("name"), str):
+                graph.generators.append(Generator(kind, gen["name"], bool(hashed), doc, (key, gindex, "name")))
+            for fkey in ("files", "envs"):
+                for findex, ref in enumerate(_strings(gen.get(fkey))):
+                    ref = ref.split("=", 1)[-1]
+                    target = local(ref, (key, gindex, fkey, findex))
+                    if target is not None and (rel := _rel(target, repo_root)):
+                        graph.files.add(rel)
+            if isinstance(gen.get("env"), str):
+                target = local(gen["env"], (key, gindex, "env"))
+                if target is not None and (rel := _rel(target, repo_root)):
+                    graph.files.add(rel)
+    patch_refs: list[tuple[str, tuple]] = []
+    for index, item in enumerate(data.get("patches") or []):
+        if isinstance(item, dict) and isinstance(item.get("path"), str):
+            patch_refs.append((item["path"], ("patches", index, "path")))
+    for index, item in enumerate(data.get("patchesStrategicMerge") or []):
+        if isinstance(item, str) and "\n" not in item:
+            patch_refs.append((item, ("patchesStrategicMerge", index)))
+    for index, item in enumerate(data.get("patchesJson6902") or []):
+        if isinstance(item, dict) and isinstance(item.get("path"), str):
+            patch_refs.append((item["path"], ("patchesJson6902", index, "path")))
+    for key in ("generators", "transformers", "validators", "crds", "configurations"):
+        for index, ref in enumerate(_strings(data.get(key))):
+            target = local(ref, (key, index))
+            if target is not None and target.is_file() and (rel := _rel(target, repo_root)):
+                graph.files.add(rel)
+    for ref, keys in patch_refs:
+        target = local(ref, keys)
+        if target is None:
+            continue
+        if not target.is_file():
+            graph.missing.append((f"patch file {ref!r} does not exist", at(*keys)))
+            continue
+        rel = _rel(target, repo_root)
+        graph.files.add(rel)
+        patch_docs = load(rel, target)
+        if patch_docs:
+            graph.patches.extend(d for d in patch_docs if isinstance(d.data, dict) and d.data.get("kind"))
+
+
+def _strings(value) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+@dataclass
+class BuildResult:
+    output: str | None
+    error: str | None
+    wrapper: Path | None = None  # where origin paths are relative to (already removed)
+
+
+def build(directory: Path, repo_root: Path, *, origins: bool = False, timeout: float = BUILD_TIMEOUT_SECONDS) -> BuildResult:
+    """`kubectl kustomize` of `directory`.
+
+    With `origins`, through a throw-away wrapper kustomization outside the repository that turns on
+    `buildMetadata: [originAnnotations]` (each object then names its source file). kustomize's cost
+    for that grows much faster than the number of objects, so it is only the fallback for roots
+    whose objects cannot be matched to their sources otherwise.
+
+    Never passes --enable-alpha-plugins, --enable-exec or --enable-helm, and leaves the load
+    restrictor at its default, so that nothing in the repository is executed or read from outside it.
+    """
+    wrapper = Path(tempfile.mkdtemp(prefix="hubguard-build-")) if origins else None
+    try:
+        target = directory
+        if wrapper is not None:
+            rel = os.path.relpath(directory, wrapper)
+            (wrapper / "kustomization.yaml").write_text(
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                f"resources:\n- {_quote(rel)}\nbuildMetadata: [originAnnotations]\n",
+                encoding="utf-8",
+            )
+            target = wrapper
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("KUSTOMIZE_", "KUBECTL_"))}
+        # A build is short-lived: collecting garbage at 5x the live heap instead of Go's default 2x
+        # saves about 15% of kustomize's CPU on large roots (bench/README.md); the soft memory limit
+        # keeps a huge root from growing without bound. Settings the user made are kept.
+        env.setdefault("GOGC", "400")
+        env.setdefault("GOMEMLIMIT", "512MiB")
+        env.update({"GIT_TERMINAL_PROMPT": "0", "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+                    "NO_PROXY": "", "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"})
+        try:
+            proc = subprocess.run(
+                [find_tool("kubectl"), "kustomize", str(target)],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=env,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired:
+            return BuildResult(None, f"kustomize build did not finish within {timeout:g} s", wrapper)
+        if proc.returncode != 0:
+            return BuildResult(None, _clean_error(proc.stderr, wrapper, directory, repo_root), wrapper)
+        return BuildResult(proc.stdout, None, wrapper)
+    finally:
+        if wrapper is not None:
+            shutil.rmtree(wrapper, ignore_errors=True)
+
+
+def _quote(path: str) -> str:
+    return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _clean_error(stderr: str, wrapper: Path | None, directory: Path, repo_root: Path) -> str:
+    """kustomize's message without klog prefixes and without this machine's paths."""
+    text = " ".join(stderr.split())
+    match = re.search(r'err="(.*)"\s*$', text)
+    if match:
+        text = match.group(1).replace('\\"', '"')
+    text = re.sub(r"^E\d{4} [\d:.]+\s+\d+ \S+\] ", "", text)
+    if wrapper is not None:
+        text = text.replace(str(wrapper) + "/", "").replace(str(wrapper), "")
+        text = text.replace(os.path.relpath(directory, wrapper), directory.name)
+        text = text.replace("accumulating resources: accumulation err='accumulating resources from '" + directory.name + "': ", "")
+    for root in {str(repo_root), str(repo_root.resolve())}:
+        text = text.replace(root + "/", "").replace(root, ".")
+    return text[:500] or "kustomize build failed"

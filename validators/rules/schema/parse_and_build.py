@@ -1,0 +1,75 @@
+"""schema/yaml-error and schema/render-error: the two problems that stop everything else."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from hubguard.findings import Finding, Location, Severity
+from hubguard.model import SourceFile
+from hubguard.rules.registry import Rule, RuleContext, Scope
+
+
+def check_yaml(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
+    if src.error is None or src.kind not in ("yaml", "json"):
+        return
+    yield ctx.finding(src.error.message, Location(src.path, src.error.line, src.error.column))
+
+
+def check_render(ctx: RuleContext) -> Iterator[Finding]:
+    for problem in ctx.repo.render_problems:
+        yield ctx.finding(problem.message, problem.location, hub=problem.hub)
+
+
+YAML_ERROR = Rule(
+    id="schema/yaml-error",
+    severity=Severity.ERROR,
+    scope=Scope.FILE,
+    summary="A YAML or JSON file does not parse, has duplicate keys, or is too deeply nested or aliased.",
+    doc="""A file that does not parse is never applied by Flux or Argo CD, and nothing in it can be
+checked. Duplicate keys are accepted by some parsers and rejected by others: which value wins
+depends on the tool, so they are errors too. Documents that expand past a million nodes through
+aliases (a "billion laughs" bomb) or nest absurdly deep are refused rather than parsed.
+
+FAIL:
+
+    env:
+      LOG_LEVEL: info
+      LOG_LEVEL: debug      # duplicate key
+
+PASS:
+
+    env:
+      LOG_LEVEL: debug
+""",
+    remediation="Fix the syntax at the reported line (`python -c 'import yaml,sys; yaml.safe_load(open(sys.argv[1]))' FILE` "
+    "shows the same error). Files that are not YAML but end in .yaml (Helm templates outside a chart's "
+    "templates/ folder, for instance) can be excluded with `ignore_paths` in .hubguard.yaml.",
+    check=check_yaml,
+)
+
+RENDER_ERROR = Rule(
+    id="schema/render-error",
+    severity=Severity.ERROR,
+    scope=Scope.REPO,
+    summary="A kustomize root (hub root, Flux Kustomization path, Argo CD source path) does not build.",
+    doc="""hubguard renders what each hub receives with the real kustomize. A root that does not build
+fails on the hub too: Flux marks the Kustomization not ready and applies nothing from it. Remote
+bases (URLs, `git::` references), exec/KRM function plugins and Helm chart inflation are refused
+rather than fetched or run: a validator must never reach the network or execute repository code.
+The finding names the hub, since an overlay can break one hub and not the others.
+
+FAIL (apps/seattle/kustomization.yaml):
+
+    resources:
+    - ../base
+    patches:
+    - path: replicas.yaml        # the file does not exist
+
+PASS: every path listed exists in the repository, and bases are local folders.
+""",
+    remediation="Run `hubguard render . --hub HUB` to see kustomize's full message, fix the path or "
+    "field it names, and vendor remote bases into the repository (pinned) instead of referencing URLs.",
+    check=check_render,
+)
+
+RULES = [YAML_ERROR, RENDER_ERROR]

@@ -1,0 +1,154 @@
+"""Rendered objects whose values the file scan cannot see.
+
+The secret rules run per file (so `--staged` and `--changed-since` check only what changed), and
+most of what a hub receives is already in some file verbatim. Two things are not: values put in by
+Flux `postBuild.substitute` where the file has `${VAR}`, and objects made by kustomize generators
+(`configMapGenerator`/`secretGenerator` from `envs:`/`files:`). Each rendered object is anchored to
+the file it came from (its source document, or the kustomization that generated it); when that file
+is checked, the object's values are scanned too, and a hit is reported only if its value is not
+written in that file (or in a patch or generator input that targets it) — those are reported by the
+file scan already, at their own line.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from hubguard.model import K8sObject, RepoContext, SourceFile
+from hubguard.rules.encoding import base64_text
+from hubguard.rules.secret.candidates import Hit
+
+
+@dataclass
+class _PerRepository:
+    """What the secret rules share for one repository: where each rendered object is anchored
+    (path -> [(hub, object)]) and each object's `changed_values`, computed on first request."""
+
+    anchored: dict[str, list[tuple[str, K8sObject]]]
+    views: dict[tuple, Any] = field(default_factory=dict)
+
+
+_STATE: dict[int, tuple[weakref.ref, _PerRepository]] = {}
+
+
+def _anchor(obj: K8sObject) -> str | None:
+    if obj.generated:
+        return obj.source.path or None
+    return obj.document.path if obj.document is not None else None
+
+
+def _state(repo: RepoContext) -> _PerRepository:
+    entry = _STATE.get(id(repo))
+    if entry is not None and entry[0]() is repo:
+        return entry[1]
+    index: dict[str, list[tuple[str, K8sObject]]] = {}
+    for hub_name, hub in sorted(repo.hubs.items()):
+        for obj in hub.objects:
+            path = _anchor(obj)
+            if path:
+                index.setdefault(path, []).append((hub_name, obj))
+    for key in [k for k, (ref, _) in _STATE.items() if ref() is None]:
+        del _STATE[key]
+    state = _PerRepository(index)
+    _STATE[id(repo)] = (weakref.ref(repo), state)
+    return state
+
+
+def anchored(repo: RepoContext) -> dict[str, list[tuple[str, K8sObject]]]:
+    """path -> [(hub, object)] for every rendered object, built once per repository."""
+    return _state(repo).anchored
+
+
+def _generator_inputs(src: SourceFile, files: Callable[[str], SourceFile | None]) -> list[str]:
+    """Texts of the files a kustomization's generators read (`files:`, `envs:`, `env:`)."""
+    texts = []
+    folder = posixpath.dirname(src.path)
+    for doc in src.documents:
+        if not isinstance(doc.data, dict):
+            continue
+        for kind in ("configMapGenerator", "secretGenerator"):
+            for gen in doc.data.get(kind) or []:
+                if not isinstance(gen, dict):
+                    continue
+                refs = [*(gen.get("files") or []), *(gen.get("envs") or []), *([gen["env"]] if gen.get("env") else [])]
+                for ref in refs:
+                    rel = posixpath.normpath(posixpath.join(folder, str(ref).split("=", 1)[-1]))
+                    found = files(rel)
+                    if found is not None and found.text:
+                        texts.append(found.text)
+    return texts
+
+
+def _written(value: str, texts: list[str]) -> bool:
+    return any(value in text for text in texts)
+
+
+_MISSING = object()
+
+
+def changed_values(rendered: Any, written: Any) -> Any:
+    """`rendered` with every value its source document holds at the same place blanked (None), keys
+    kept; None when nothing differs. That is all a scan of the rendered object can find beyond the
+    file scan, which reads the document itself: most rendered objects differ from their document
+    only in a patched or substituted field or two. `name` values stay, as scans read them beside a
+    changed value (an env var's `value`); a list whose length changed is kept whole."""
+    if rendered == written:
+        return None
+    if isinstance(rendered, dict) and isinstance(written, dict):
+        return {k: (v if k == "name" else changed_values(v, written.get(k, _MISSING))) for k, v in rendered.items()}
+    if isinstance(rendered, list) and isinstance(written, list) and len(rendered) == len(written):
+        return [changed_values(r, w) for r, w in zip(rendered, written)]
+    return rendered
+
+
+def _changed(repo: RepoContext, same: tuple, obj: K8sObject) -> Any:
+    """`changed_values` of an object, computed once per repository for all the rules that ask."""
+    views = _state(repo).views
+    if same not in views:
+        generated = obj.generated or obj.document is None
+        views[same] = obj.data if generated else changed_values(obj.data, obj.document.data)
+    return views[same]
+
+
+def uncovered(
+    src: SourceFile, repo: RepoContext, scan: Callable[[K8sObject, dict], Iterator[Hit]]
+) -> Iterator[tuple[str, K8sObject, Hit]]:
+    """(hub, object, hit) for hits in rendered objects anchored at `src` whose value `src` does not hold.
+    `scan(obj, data)` walks `data`, the object's data with what its document already holds blanked
+    (see `changed_values`), and locates hits in `obj`."""
+    objects = anchored(repo).get(src.path)
+    if not objects:
+        return
+    texts = [src.text or ""]
+    if any(obj.generated for _, obj in objects):
+        texts += _generator_inputs(src, repo.file)
+    scanned: dict[tuple, list[Hit]] = {}  # the same object rendered for many hubs is scanned once
+    for hub_name, obj in objects:
+        own = texts + [(repo.file(d.path).text or "") for d in obj.overrides if repo.file(d.path) is not None]
+        same = (obj.fingerprint, id(obj.document), tuple(id(d) for d in obj.overrides))
+        if same not in scanned:
+            data = _changed(repo, same, obj)
+            scanned[same] = list(scan(obj, data)) if isinstance(data, dict) else []
+        for hit in scanned[same]:
+            raw = obj.get(*hit.path) if hit.path else None
+            if _written(hit.value, own) or (isinstance(raw, str) and _written(raw, own)):
+                continue
+            decoded = base64_text(raw) if hit.path[:1] == ("data",) else None
+            if decoded is not None and _written(decoded, own):
+                continue
+            yield hub_name, obj, hit
+
+
+def object_locator(obj: K8sObject) -> Callable[[tuple], tuple[int, int]]:
+    def locate(path: tuple) -> tuple[int, int]:
+        where = obj.locate(*path)
+        return where.line or obj.source.line or 1, where.column or 1
+
+    return locate
+
+
+def object_path(obj: K8sObject, path: tuple) -> str:
+    return obj.locate(*path).path or obj.source.path
