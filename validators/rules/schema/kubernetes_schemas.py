@@ -175,10 +175,16 @@ def is_core_group(group: str) -> bool:
     return group == "" or "." not in group or group.endswith(".k8s.io")
 
 
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
+_API_VERSION = re.compile(r"(?:[a-z0-9][a-z0-9.-]{0,252}/)?v[a-z0-9]{1,20}")
+
+
 @functools.lru_cache(maxsize=None)
 def core_validator(version: tuple[int, int], strict: bool, kind: str, api_version: str):
     """The validator for a core kind at a Kubernetes version, or None when that version has no
     such kind/apiVersion. Cached: built once per process."""
+    if not (_KIND.fullmatch(kind) and _API_VERSION.fullmatch(api_version)):
+        return None  # not a Kubernetes name: no schema file can be meant (and none is looked up)
     group, _, api = api_version.rpartition("/")
     short_group = group.split(".", 1)[0]
     name = f"{kind.lower()}-{short_group}-{api}.json" if group else f"{kind.lower()}-{api}.json"
