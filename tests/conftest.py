@@ -27,6 +27,7 @@ def _pinned_git(monkeypatch, tmp_path_factory):
     (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n")
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)  # the render cache lives under this test's HOME
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:

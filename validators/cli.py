@@ -39,10 +39,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--ignore", multiple=True, metavar="ID", help="Skip rules with this id or prefix.")
 @click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings not recorded in this baseline.")
 @click.option("--write-baseline", "write_baseline", type=click.Path(path_type=Path), help="Record today's findings as the baseline.")
+@click.option("--no-cache", "no_cache", is_flag=True, help="Run every kustomize build; neither read nor write the render cache.")
 @click.pass_context
 def validate(ctx: click.Context, path: Path, staged: bool, changed_since: str | None, hubs: tuple[str, ...], policy: Path | None,
              output_format: str | None, output: Path | None, fail_on: str, jobs: int | None,
-             select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None, write_baseline: Path | None) -> None:
+             select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None, write_baseline: Path | None,
+             no_cache: bool) -> None:
     """Check what each hub will receive: secrets, HA minimums, PII egress and schemas."""
     from hubguard.commands.validate import run_validate
 
@@ -55,7 +57,7 @@ def validate(ctx: click.Context, path: Path, staged: bool, changed_since: str | 
     code = run_validate(path, staged=staged, changed_since=changed_since, hubs=hubs, policy=policy,
                         output_format=output_format, output=output, fail_on=fail_on, jobs=jobs,
                         select=select, ignore=ignore, baseline=baseline, write_baseline=write_baseline,
-                        debug=ctx.obj["debug"])
+                        use_cache=not no_cache, debug=ctx.obj["debug"])
     sys.exit(code)
 
 
@@ -168,6 +170,21 @@ def update(template: Path | None, old_template: Path | None, path: Path, commit:
 
     sys.exit(run_update(path, template=template, old_template=old_template, commit=commit, dry_run=dry_run,
                         allow_dirty=allow_dirty))
+
+
+@cli.group()
+def cache() -> None:
+    """The render cache: kustomize outputs kept between runs in the user cache directory."""
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Remove every entry of the render cache."""
+    from hubguard.render.build_cache import clear, default_directory
+
+    directory = default_directory()
+    removed = clear(directory)
+    click.echo(f"hubguard: removed {removed} cached build(s) from {directory}", err=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from hubguard.load.policy_file import load_policy
 from hubguard.load.sources import SourceLoader, discover, helm_chart_dirs
 from hubguard.model import HubInventory, RepoContext, SourceFile
 from hubguard.policy import Policy
+from hubguard.render.build_cache import BuildCache, user_cache
 from hubguard.render.hubs import HubRender, Renderer
 from hubguard.report.suppressions import (
     Suppression,
@@ -50,6 +51,7 @@ class ValidateOptions:
     progress: bool = False  # a progress line on stderr when it is a terminal
     skip_hubs: bool = False  # render no hub: no hub's output can change (changed-since)
     prepared: Prepared | None = None
+    use_cache: bool = False  # kustomize outputs from the user's render cache (the CLI's default; --no-cache)
 
 
 def select_rules(policy: Policy, select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Rule]:
@@ -96,14 +98,14 @@ class HubRenders:
     output, so a build starts as soon as one ends. More threads only add GIL contention."""
 
     def __init__(self, root: Path, policy: Policy, files: Mapping[str, SourceFile] | SourceLoader, names: list[str],
-                 jobs: int | None, progress: bool = False):
+                 jobs: int | None, progress: bool = False, cache: BuildCache | None = None):
         from hubguard.render.progress import HubProgress
 
         self.names = names
         self._bar = HubProgress(names) if progress else None
         builds = max(1, jobs or os.cpu_count() or 2)
         self._builds = builds
-        self._renderer = Renderer(root, files, builds)
+        self._renderer = Renderer(root, files, builds, cache)
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(len(names) or 1, 2 * builds)))
         self._futures = {self._pool.submit(self._renderer.render_hub, policy.hubs[name]): name for name in names}
 
@@ -130,17 +132,20 @@ class HubRenders:
     def close(self) -> None:
         """Stop: hubs not started are dropped; builds under way finish (they are bounded)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._renderer.build_cache is not None:
+            self._renderer.build_cache.trim()
         if self._bar is not None:
             self._bar.close()
             self._bar = None
 
 
 def render_hubs(root: Path, policy: Policy, files: list[SourceFile], names: list[str], jobs: int | None,
-                progress: bool = False, on_done: Callable[[str, HubRender], None] | None = None) -> dict[str, HubRender]:
+                progress: bool = False, on_done: Callable[[str, HubRender], None] | None = None,
+                cache: BuildCache | None = None) -> dict[str, HubRender]:
     """Every hub in `names` rendered, in parallel; `on_done(name, render)` is called in this thread
     as each hub completes, so that its checks run while the other hubs are still rendering."""
     results: dict[str, HubRender] = {}
-    for name, result in HubRenders(root, policy, {f.path: f for f in files}, names, jobs, progress).completed():
+    for name, result in HubRenders(root, policy, {f.path: f for f in files}, names, jobs, progress, cache).completed():
         results[name] = result
         if on_done is not None:
             on_done(name, result)
@@ -156,13 +161,14 @@ def validate(options: ValidateOptions) -> Report:
     names = [] if options.skip_hubs else (list(options.hubs) or sorted(policy.hubs))
     rules = select_rules(policy, options.select, options.ignore)
     validate_rule_settings(RepoContext(root=options.root, policy=policy), rules)  # a bad setting fails before any render
+    cache = user_cache() if options.use_cache and names else None
     started: HubRenders | None = None
     if prepared is not None:
         files = prepared.files
     else:
         try:
             if names:  # kustomize runs while the files load: the renders read the few they need first
-                started = HubRenders(options.root, policy, loader, names, options.jobs, options.progress)
+                started = HubRenders(options.root, policy, loader, names, options.jobs, options.progress, cache)
                 started.wait_for_builds()
             files = loader.all()
         except BaseException:
@@ -189,7 +195,7 @@ def validate(options: ValidateOptions) -> Report:
             renders[name] = result
             checked(name, result)
     elif missing:
-        renders.update(render_hubs(options.root, policy, files, missing, options.jobs, options.progress, checked))
+        renders.update(render_hubs(options.root, policy, files, missing, options.jobs, options.progress, checked, cache))
     renders = {name: renders[name] for name in names}
     repo.hubs = {name: renders[name].inventory for name in names}
     for result in renders.values():

@@ -15,7 +15,7 @@ from hubguard.findings import Report, Severity
 def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: tuple[str, ...], policy: Path | None,
                  output_format: str, output: Path | None, fail_on: str, jobs: int | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
-                 write_baseline: Path | None, debug: bool = False) -> int:
+                 write_baseline: Path | None, use_cache: bool = False, debug: bool = False) -> int:
     from hubguard.report.formats import FORMATTERS
     from hubguard.rules.registry import all_rules
 
@@ -33,7 +33,7 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
             if policy is None and (root / ".hubguard.yaml").is_file() is False and (path / ".hubguard.yaml").is_file():
                 pass  # an unstaged policy file is not part of the commit; the staged state decides
         options = ValidateOptions(root=root, policy_path=policy, hubs=hubs, select=select, ignore=ignore, jobs=jobs,
-                                  progress=True)
+                                  progress=True, use_cache=use_cache)
         if changed_since:
             from hubguard.changed_since import options_for_changes
 

@@ -18,6 +18,7 @@ from hubguard.load.sources import SourceLoader
 from hubguard.model import Document, HubInventory, K8sObject, RenderProblem, SourceFile
 from hubguard.policy import HubPolicy
 from hubguard.render import kustomize
+from hubguard.render.build_cache import BuildCache
 from hubguard.render.origins import (
     SourceIndex,
     generated_object,
@@ -75,9 +76,11 @@ class HubRender:
 class Renderer:
     """Renders hubs of one repository; distinct kustomize paths are built once and shared."""
 
-    def __init__(self, root: Path, files: "Mapping[str, SourceFile] | SourceLoader", jobs: int | None = None):
+    def __init__(self, root: Path, files: "Mapping[str, SourceFile] | SourceLoader", jobs: int | None = None,
+                 cache: BuildCache | None = None):
         self.root = root.resolve()
         self.files = files
+        self.build_cache = cache  # kustomize outputs kept between runs (None: --no-cache, library use)
         self._cache: dict[str, Future] = {}
         self._documents_by_text: dict[str, list[dict]] = {}  # kustomize output document -> its data
         self._lock = threading.Lock()
@@ -224,7 +227,7 @@ class Renderer:
             # Refused references are never handed to kustomize; missing files get a precise line.
             out.problems.extend(graph.refused + graph.missing)
             return out
-        docs, _ = self._kustomize(directory, out, where, origins=False)
+        docs, _ = self._kustomize(directory, out, where, origins=False, inputs=graph.files)
         if docs is None:
             return out
         # After the build: the resources' documents are only needed to match its output, and
@@ -240,14 +243,23 @@ class Renderer:
         return out
 
     def _kustomize(self, directory: Path, out: Rendered, where: Location | None, *,
-                   origins: bool) -> tuple[list[dict] | None, Path | None]:
+                   origins: bool, inputs: set[str] | None = None) -> tuple[list[dict] | None, Path | None]:
         """The objects kustomize builds (None after recording a problem), and the wrapper folder
-        that origin paths are relative to."""
+        that origin paths are relative to. A build whose `inputs` (every file it reads) are as an
+        earlier run saw them is read from the render cache. Builds with origins are not cached:
+        their origin paths are relative to a throw-away wrapper folder."""
+        key = None
+        if self.build_cache is not None and inputs is not None and not origins:
+            key = self.build_cache.key(self.root, directory.relative_to(self.root).as_posix(), inputs, "build")
+            cached = self.build_cache.get(key) if key is not None else None
+            if cached is not None:
+                self._started_build()  # nothing to wait for: the engine may load files now
+                return self._parsed(cached), None
         with self._builds:
-            with self.build_started:
-                self.builds_started += 1
-                self.build_started.notify_all()
+            self._started_build()
             result = kustomize.build(directory, self.root, origins=origins)
+        if key is not None and result.error is None and result.output is not None:
+            self.build_cache.put(key, result.output)
         if result.error is not None:
             out.problems.append((result.error, where))
             return None, None
@@ -258,6 +270,11 @@ class Renderer:
         except yaml.YAMLError as exc:
             out.problems.append((f"kustomize output does not parse: {exc}", where))
             return None, None
+
+    def _started_build(self) -> None:
+        with self.build_started:
+            self.builds_started += 1
+            self.build_started.notify_all()
 
     def _parsed(self, output: str) -> list[dict]:
         """kustomize's output as objects. Hubs mostly receive the same objects from shared bases, and
