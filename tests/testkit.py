@@ -86,3 +86,32 @@ def flux_kustomization(path: str, substitute: dict[str, str] | None = None, name
     if substitute:
         text += "  postBuild:\n    substitute:\n" + "".join(f"      {key}: {value}\n" for key, value in substitute.items())
     return text
+
+
+def flux_hub_repo(base: dict[str, str], *, hubs: dict[str, dict] | None = None,
+                  overlays: dict[str, dict[str, str]] | None = None, extra: dict[str, str] | None = None,
+                  policy: dict | None = None) -> dict[str, str]:
+    """The files of a Flux repository in which every hub renders `base` with the real kustomize:
+    `clusters/<hub>/apps.yaml` is a Flux Kustomization of `apps/<hub>` with `postBuild.substitute`
+    `HUB: <hub>`, and `apps/<hub>/kustomization.yaml` adds that hub's `overlays` files (resources
+    or, when named `patch*.yaml`, strategic-merge patches) to `apps/base`. `hubs` is the policy's
+    `hubs:` map (default: seattle and munich with on-prem CIDRs 10.10.0.0/16 and 10.20.0.0/16);
+    `policy` adds other top-level policy keys; `extra` adds files anywhere."""
+    import json
+
+    hubs = hubs if hubs is not None else {"seattle": {"onprem_cidrs": ["10.10.0.0/16"]},
+                                          "munich": {"onprem_cidrs": ["10.20.0.0/16"]}}
+    files = {f"apps/base/{name}": text for name, text in base.items()}
+    files["apps/base/kustomization.yaml"] = "resources:\n" + "".join(f"- {name}\n" for name in base)
+    for hub in hubs:
+        own = (overlays or {}).get(hub, {})
+        resources = [n for n in own if not n.startswith("patch")]
+        patches = [n for n in own if n.startswith("patch")]
+        files[f"apps/{hub}/kustomization.yaml"] = (
+            "resources:\n- ../base\n" + "".join(f"- {n}\n" for n in resources)
+            + ("patches:\n" + "".join(f"- path: {n}\n" for n in patches) if patches else ""))
+        files.update({f"apps/{hub}/{name}": text for name, text in own.items()})
+        files[f"clusters/{hub}/apps.yaml"] = flux_kustomization(f"./apps/{hub}", {"HUB": hub})
+    files[".hubguard.yaml"] = json.dumps({**(policy or {}), "hubs": hubs}, indent=2) + "\n"
+    files.update(extra or {})
+    return files

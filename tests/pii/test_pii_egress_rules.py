@@ -143,7 +143,7 @@ HUBS = {"hubs": {"a": {"onprem_cidrs": ["10.10.0.0/16", "fd00:10::/32"]}, "b": {
         (WIDE, "{}", {}, [13]),  # the cidr line of the wide block
         (ONPREM, "{}", {}, []),  # 10.20.0.0/16 belongs to hub b: cross-hub traffic is on-prem
         (NO_TO, "{}", {}, [10]),  # the rule itself
-        (DNS, "{}", {}, []),
+        (DNS, "{}", {}, [10]),  # a warning: DNS to any resolver (tests/pii/test_pii_egress_rendered.py)
         (DNS, "{}", {"dns_is_cluster": False}, [10]),
         (IPV6, "{}", {}, [12]),  # ::/0; the /48 inside fd00:10::/32 passes
         (ONPREM + WIDE, "{}", {}, [18]),

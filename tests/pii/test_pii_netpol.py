@@ -84,7 +84,10 @@ def test_policies_are_additive():
         ({"ports": [{"port": 443, "protocol": "TCP"}]}, [PeerKind.ANYWHERE], ("spec", "egress", 0), False),
         ({"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
          [PeerKind.ANYWHERE], ("spec", "egress", 0), True),
-        ({"ports": [{"port": "dns", "protocol": "UDP"}]}, [PeerKind.ANYWHERE], ("spec", "egress", 0), True),
+        # a named port resolves on the destination pod: never DNS to an outside address
+        ({"ports": [{"port": "dns", "protocol": "UDP"}]}, [PeerKind.ANYWHERE], ("spec", "egress", 0), False),
+        ({"ports": [{"port": 53, "protocol": "SCTP"}]}, [PeerKind.ANYWHERE], ("spec", "egress", 0), False),
+        ({"ports": [{"port": 53, "protocol": "UDP"}, {"port": "https"}]}, [PeerKind.ANYWHERE], ("spec", "egress", 0), True),
         ({"ports": [{"port": 53, "endPort": 80}]}, [PeerKind.ANYWHERE], ("spec", "egress", 0), False),
         ({"ports": [{"protocol": "UDP"}]}, [PeerKind.ANYWHERE], ("spec", "egress", 0), False),
         ({"to": [{"podSelector": {}}]}, [PeerKind.CLUSTER], ("spec", "egress", 0, "to", 0), False),
@@ -109,8 +112,13 @@ def test_rule_peers(rule, kinds, path, dns_only):
         ({"cidr": "10.10.4.7/32"}, True),
         ({"cidr": "10.0.0.0/8"}, False),
         ({"cidr": "0.0.0.0/0"}, False),
-        ({"cidr": "0.0.0.0/0", "except": ["0.0.0.0/1", "128.0.0.0/1"]}, False),  # except never narrows
+        # except is evaluated exactly: what remains decides
+        ({"cidr": "0.0.0.0/0", "except": ["0.0.0.0/1", "128.0.0.0/1"]}, True),
+        ({"cidr": "10.10.0.0/15", "except": ["10.11.0.0/16"]}, True),
+        ({"cidr": "10.10.0.0/15", "except": ["10.11.0.0/17"]}, False),
         ({"cidr": "10.0.0.0/8", "except": ["10.0.0.0/9"]}, False),
+        ({"cidr": "fd00::/8", "except": ["fd00::/9", "fd80::/9"]}, True),
+        ({"cidr": "0.0.0.0/0", "except": ["not-a-cidr"]}, False),
         ({"cidr": "fd00:10:1::/48"}, True),
         ({"cidr": "fd00::/8"}, False),
         ({"cidr": "::/0"}, False),
@@ -140,3 +148,48 @@ def test_ip_block_within_onprem(block, within):
 )
 def test_cidr_within(cidr, networks, expected):
     assert cidr_within(cidr, networks) is expected
+
+
+@pytest.mark.parametrize(
+    "block, outside",
+    [
+        ({"cidr": "10.10.0.0/15", "except": ["10.11.0.0/16"]}, []),
+        ({"cidr": "10.10.0.0/15", "except": ["10.11.0.0/17"]}, ["10.11.128.0/17"]),
+        ({"cidr": "0.0.0.0/0", "except": ["0.0.0.0/1", "128.0.0.0/1"]}, []),
+        ({"cidr": "0.0.0.0/0", "except": ["0.0.0.0/1"]}, ["128.0.0.0/1"]),
+        ({"cidr": "10.0.0.0/8", "except": ["10.128.0.0/9"]},
+         ["10.0.0.0/13", "10.8.0.0/15", "10.11.0.0/16", "10.12.0.0/14", "10.16.0.0/12", "10.32.0.0/11", "10.64.0.0/10"]),
+        ({"cidr": "fd00::/8", "except": ["fd00::/9", "fd80::/9"]}, []),
+        ({"cidr": "not-a-cidr"}, None),
+    ],
+)
+def test_ip_block_outside_is_exact(block, outside):
+    """What an ipBlock still reaches once its except list and the on-prem CIDRs are taken out."""
+    view = egress_for("ratings", POD, [policy("p", {"podSelector": {}, "egress": [{"to": [{"ipBlock": block}]}]})])
+    (peer,) = view.peers
+    got = peer.outside(ONPREM)
+    assert (None if got is None else [str(n) for n in got]) == outside
+
+
+@pytest.mark.parametrize(
+    "ports, external, dns_only",
+    [
+        (None, None, False),  # no ports: every port
+        ([{"port": "https"}], [], False),  # named only: no outside address can match
+        ([{"port": "https"}, {"port": 443}], ["TCP 443"], False),
+        ([{"port": 53, "protocol": "UDP"}, {"port": 53}], ["UDP 53", "TCP 53"], True),
+        ([{"port": 53, "protocol": "SCTP"}], ["SCTP 53"], False),
+        ([{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "SCTP"}], ["UDP 53", "SCTP 53"], False),
+        ([{"port": 50, "endPort": 60, "protocol": "UDP"}], ["UDP 50-60"], False),
+        ([{"protocol": "UDP"}], ["every UDP port"], False),
+    ],
+)
+def test_ports_that_reach_outside(ports, external, dns_only):
+    rule = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}
+    if ports is not None:
+        rule["ports"] = ports
+    (egress_rule,) = egress_for("ratings", POD, [policy("p", {"podSelector": {}, "egress": [rule]})]).rules
+    got = egress_rule.external_ports
+    assert (None if got is None else [p.describe() for p in got]) == external
+    assert egress_rule.dns_only is dns_only
+    assert egress_rule.reaches_outside is (external != [])

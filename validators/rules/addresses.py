@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Iterable
+from typing import Iterable, Sequence
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -33,3 +33,27 @@ def cidr_within(cidr: str, networks: Iterable[str]) -> bool:
         if outer.version == inner.version and inner.subnet_of(outer):  # type: ignore[arg-type]
             return True
     return False
+
+
+def subtract(networks: Iterable[Network], removed: Iterable[Network]) -> list[Network]:
+    """`networks` minus `removed`, exactly, as the fewest CIDRs (IPv4 first, each family sorted).
+    Two CIDRs either nest or are disjoint, so each removal splits or drops whole blocks."""
+    result = list(networks)
+    for hole in removed:
+        remaining: list[Network] = []
+        for block in result:
+            if block.version != hole.version or not block.overlaps(hole):
+                remaining.append(block)
+            elif not block.subnet_of(hole):  # type: ignore[arg-type]
+                remaining.extend(block.address_exclude(hole))  # type: ignore[arg-type]
+        result = remaining
+    return [n for version in (4, 6) for n in ipaddress.collapse_addresses(sorted(n for n in result if n.version == version))]
+
+
+def describe_networks(networks: Sequence[Network], shown: int = 3) -> str:
+    """`0.0.0.0/5, 8.0.0.0/7, 11.0.0.0/8 and 13 more ranges (4,278,190,080 IPv4 addresses)`."""
+    listed = ", ".join(str(n) for n in networks[:shown])
+    more = len(networks) - shown
+    text = f"{listed} and {more} more range{'s' if more != 1 else ''}" if more > 0 else listed
+    v4 = sum(n.num_addresses for n in networks if n.version == 4)
+    return f"{text} ({v4:,} IPv4 addresses)" if v4 and len(networks) > 1 else text

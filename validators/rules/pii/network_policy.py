@@ -5,30 +5,90 @@
 - A pod's egress is restricted only when at least one selecting policy has `Egress` in
   `policyTypes`, or has `egress` rules and no `policyTypes` (the API server then defaults
   policyTypes to Ingress plus Egress). A policy with `policyTypes: [Ingress]` ignores its egress.
+- A pod with `hostNetwork: true` shares its node's network namespace: most network plugins apply
+  no NetworkPolicy to it, so its egress is not governed by any of them.
 - A rule with no `to` (or an empty one) allows every destination on its ports; a peer with a
-  `namespaceSelector` and/or `podSelector` is a pod of the cluster; an `ipBlock` is a CIDR whose
-  `except` list carves holes but never makes the block smaller than its CIDR for our purposes.
+  `namespaceSelector` and/or `podSelector` is a pod of the cluster; an `ipBlock` allows its CIDR
+  minus its `except` CIDRs, computed exactly (`Peer.networks`).
+- Ports: a rule without `ports` allows every port. A numbered port (or `port`..`endPort` range)
+  applies to any destination; a named port (`port: https`) is resolved on the destination pod's
+  containers, so it never matches an address outside the cluster (`EgressRule.external_ports`).
+  The protocol defaults to TCP. DNS is UDP or TCP port 53 only: SCTP 53 is ordinary traffic.
 """
 
 from __future__ import annotations
 
 import enum
+import ipaddress
 from dataclasses import dataclass
 from typing import Iterable
 
 from hubguard.model import K8sObject
-from hubguard.rules.addresses import cidr_within
+from hubguard.rules.addresses import Network, parse_network, parse_networks, subtract
 from hubguard.rules.selectors import selector_matches
+from hubguard.rules.workloads import PodTemplate
 
 DNS_PORT = 53
-# CoreDNS and kube-dns name their container ports like this; NetworkPolicies may use the names.
-DNS_PORT_NAMES = ("dns", "dns-tcp")
+DNS_PROTOCOLS = ("UDP", "TCP")
+EVERY_ADDRESS: tuple[Network, ...] = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
 
 class PeerKind(str, enum.Enum):
     ANYWHERE = "anywhere"  # a rule with no `to`
     CLUSTER = "cluster"  # namespaceSelector / podSelector
     IP_BLOCK = "ipBlock"
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    """One entry of an egress rule's `ports`."""
+
+    protocol: str  # TCP (the API default), UDP or SCTP
+    port: int | str | None  # None: every port of the protocol; a str: a named port
+    end_port: int | None = None
+
+    @property
+    def named(self) -> bool:
+        return isinstance(self.port, str)
+
+    @property
+    def dns(self) -> bool:
+        """UDP or TCP port 53 exactly: resolver traffic."""
+        return (self.protocol in DNS_PROTOCOLS and self.port == DNS_PORT
+                and (self.end_port is None or self.end_port == DNS_PORT))
+
+    def describe(self) -> str:
+        if self.port is None:
+            return f"every {self.protocol} port"
+        if self.named:
+            return f"{self.protocol} named port {self.port}"
+        if self.end_port is not None and self.end_port != self.port:
+            return f"{self.protocol} {self.port}-{self.end_port}"
+        return f"{self.protocol} {self.port}"
+
+
+def parse_port(entry: object) -> PortSpec | None:
+    """A `ports` entry as the API server reads it; None for one it would reject (no rule then)."""
+    if not isinstance(entry, dict):
+        return None
+    protocol = str(entry.get("protocol") or "TCP").upper()
+    value = entry.get("port")
+    if isinstance(value, str) and not value.strip().isdigit():
+        return PortSpec(protocol, value.strip())
+    port = _as_int(value)
+    if value is not None and port is None:
+        return None
+    end = _as_int(entry.get("endPort"))
+    return PortSpec(protocol, port, end if port is not None else None)
+
+
+def _as_int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip()) if value is not None else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -42,14 +102,36 @@ class EgressRule:
         return ("spec", "egress", self.index)
 
     @property
-    def ports(self) -> list:
+    def ports(self) -> list[PortSpec] | None:
+        """The rule's ports; None when it has none (every port of every protocol)."""
         ports = self.rule.get("ports")
-        return ports if isinstance(ports, list) else []
+        if not isinstance(ports, list) or not ports:
+            return None
+        return [p for p in map(parse_port, ports) if p is not None]
+
+    @property
+    def external_ports(self) -> list[PortSpec] | None:
+        """The ports that can match an address outside the cluster: every port (None), or the
+        numbered ones — a named port is looked up on the destination pod, and an address outside
+        the cluster has no pod. An empty list: the rule can reach no external address."""
+        ports = self.ports
+        return None if ports is None else [p for p in ports if not p.named]
+
+    @property
+    def reaches_outside(self) -> bool:
+        return self.external_ports != []
 
     @property
     def dns_only(self) -> bool:
-        """Every port of the rule is DNS (53, or CoreDNS's named ports): resolver traffic."""
-        return bool(self.ports) and all(_is_dns_port(p) for p in self.ports)
+        """Every port that can reach an external address is DNS (UDP/TCP 53): resolver traffic."""
+        ports = self.external_ports
+        return bool(ports) and all(p.dns for p in ports)
+
+    def describe_ports(self) -> str:
+        ports = self.external_ports
+        if ports is None:
+            return "every port"
+        return ", ".join(p.describe() for p in ports)
 
 
 @dataclass(frozen=True)
@@ -71,9 +153,30 @@ class Peer:
             return self.rule.path + ("to", self.index, "ipBlock", "cidr")
         return self.rule.path + ("to", self.index)
 
+    def networks(self) -> list[Network] | None:
+        """The addresses this peer allows, exactly: every address for a rule without `to`, an
+        ipBlock's CIDR minus its `except` CIDRs, nothing for a pod peer (in the cluster). None
+        when the CIDR does not parse (the API server refuses the policy; nobody can tell)."""
+        if self.kind is PeerKind.ANYWHERE:
+            return list(EVERY_ADDRESS)
+        if self.kind is PeerKind.CLUSTER:
+            return []
+        block = parse_network(self.cidr or "")
+        if block is None:
+            return None
+        return subtract([block], parse_networks(self.excepts))
+
+    def outside(self, onprem_cidrs: Iterable[str]) -> list[Network] | None:
+        """The addresses this peer allows outside `onprem_cidrs` (empty: it stays on-prem); None
+        for an unreadable CIDR."""
+        allowed = self.networks()
+        if allowed is None:
+            return None
+        return subtract(allowed, parse_networks(onprem_cidrs))
+
     def within(self, onprem_cidrs: Iterable[str]) -> bool:
-        """Only meaningful for ipBlocks: the whole CIDR (ignoring `except`) is on-prem."""
-        return self.kind is PeerKind.IP_BLOCK and self.cidr is not None and cidr_within(self.cidr, onprem_cidrs)
+        """An ipBlock whose allowed addresses (CIDR minus `except`) all lie in `onprem_cidrs`."""
+        return self.kind is PeerKind.IP_BLOCK and self.outside(onprem_cidrs) == []
 
 
 @dataclass(frozen=True)
@@ -94,6 +197,12 @@ class EgressView:
     @property
     def peers(self) -> list[Peer]:
         return [p for r in self.rules for p in peers_of(r)]
+
+
+def governed_by_network_policy(template: PodTemplate) -> bool:
+    """False for a host-network pod: it uses its node's network namespace, which most network
+    plugins (Calico, Cilium, Azure NPM, …) do not police with NetworkPolicy."""
+    return template.spec.get("hostNetwork") is not True
 
 
 def policy_types(policy: K8sObject) -> set[str]:
@@ -151,18 +260,3 @@ def peers_of(rule: EgressRule) -> list[Peer]:
             peers.append(Peer(rule, PeerKind.CLUSTER, index))
         # A peer with none of the three is rejected by the API server: it allows nothing.
     return peers
-
-
-def _is_dns_port(port: object) -> bool:
-    if not isinstance(port, dict):
-        return False
-    value = port.get("port")
-    if value is None:  # a protocol without a port means every port
-        return False
-    if isinstance(value, str) and not value.isdigit():
-        return value in DNS_PORT_NAMES
-    end = port.get("endPort")
-    try:
-        return int(value) == DNS_PORT and (end is None or int(end) == DNS_PORT)
-    except (TypeError, ValueError):
-        return False

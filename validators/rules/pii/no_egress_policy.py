@@ -7,21 +7,22 @@ from typing import Iterator
 from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory
 from hubguard.rules.pii.classification import pii_workloads
-from hubguard.rules.pii.network_policy import egress_for
+from hubguard.rules.pii.network_policy import egress_for, governed_by_network_policy
 from hubguard.rules.registry import Rule, RuleContext, Scope
 
 
 def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
     policies = hub.of_kind("NetworkPolicy")
     for workload in pii_workloads(hub, ctx.policy.pii):
-        if workload.template.spec.get("hostNetwork") is True:
-            # A host-network pod uses the node's network namespace: no NetworkPolicy applies to it.
+        if not governed_by_network_policy(workload.template):
             yield ctx.finding(
-                f"{workload.ref} handles personal data ({workload.reason}) and uses hostNetwork, "
-                "which NetworkPolicies cannot restrict; run it on the pod network",
+                f"{workload.ref} handles personal data ({workload.reason}) and runs with hostNetwork: true, so its "
+                "egress is not governed by NetworkPolicy (most network plugins do not apply policies to host-network "
+                "pods); run it on the pod network",
                 workload.obj.locate(*workload.template.at("spec", "hostNetwork")),
                 hub=hub.name,
                 obj=workload.obj,
+                key=f"{workload.ref}:hostNetwork",
             )
             continue
         view = egress_for(workload.namespace, workload.template.labels, policies)
@@ -48,7 +49,8 @@ RULE = Rule(
     doc="""Personal data must stay on the premises. Kubernetes lets a pod send traffic anywhere until a
 NetworkPolicy with `Egress` in its `policyTypes` selects it (a policy with `egress` rules and no
 `policyTypes` counts too). Policies are additive; one that restricts only ingress leaves egress
-open, and pods with `hostNetwork: true` escape NetworkPolicies altogether. Checked per hub, for every pod-bearing workload classified as PII (namespace or pod-template
+open. A pod with `hostNetwork: true` shares its node's network: most network plugins apply no
+NetworkPolicy to it, so its egress is reported as not governed even when a policy selects it. Checked per hub, for every pod-bearing workload classified as PII (namespace or pod-template
 label `hubguard.io/data-classification: pii`, or a namespace in the policy's `pii.namespaces`).
 
 FAIL (namespace ratings is labelled pii; the only policy restricts ingress):

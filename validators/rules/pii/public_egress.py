@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory, K8sObject
+from hubguard.rules.addresses import describe_networks
 from hubguard.rules.pii.classification import PiiWorkload, pii_workloads
 from hubguard.rules.pii.network_policy import (
+    EgressRule,
+    Peer,
     PeerKind,
     egress_for,
     egress_rules,
@@ -31,33 +35,43 @@ def _who(workloads: list[PiiWorkload]) -> str:
     return names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more PII workload(s)"
 
 
+def _what(rule: EgressRule, peer: Peer, onprem: tuple[str, ...]) -> str | None:
+    """What the peer lets out, in words; None when it stays in the cluster or on-prem."""
+    outside = peer.outside(onprem)
+    if outside == []:
+        return None
+    ports = rule.describe_ports()
+    if peer.kind is PeerKind.ANYWHERE:
+        return f"egress rule {rule.index} has no `to`, so it allows every destination on {ports}"
+    if outside is None:
+        return f"ipBlock {peer.cidr} is not a CIDR, so nobody can tell where it leads"
+    block = f"ipBlock {peer.cidr}" + (f" except {', '.join(peer.excepts)}" if peer.excepts else "")
+    return f"{block} still reaches {describe_networks(outside)} outside the on-prem CIDRs of every hub, on {ports}"
+
+
 def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
     onprem = ctx.policy.all_onprem_cidrs
     for policy, workloads in _policies_for_pii(hub, ctx).values():
         for rule in egress_rules(policy):
-            if ctx.options["dns_is_cluster"] and rule.dns_only:
-                continue  # resolver traffic (port 53) counts as in-cluster
+            if not rule.reaches_outside:
+                continue  # only named ports: they resolve on destination pods, never an outside address
             for peer in peers_of(rule):
-                if peer.kind is PeerKind.ANYWHERE:
-                    what = f"egress rule {rule.index} has no `to`, so it allows every destination"
-                elif peer.kind is PeerKind.IP_BLOCK and not peer.within(onprem):
-                    what = f"ipBlock {peer.cidr} lies outside the on-prem CIDRs of every hub"
-                    if peer.excepts:
-                        what += " (its `except` list does not make it on-prem)"
-                else:
+                what = _what(rule, peer, onprem)
+                if what is None:
                     continue
-                yield ctx.finding(
-                    f"NetworkPolicy {policy.name} lets {_who(workloads)} send personal data off the premises: {what}",
-                    policy.locate(*peer.path),
-                    hub=hub.name,
-                    obj=policy,
-                    key=f"{policy.ref}:{'.'.join(map(str, peer.path))}",
-                )
+                resolver = ctx.options["dns_is_cluster"] and rule.dns_only
+                message = (f"NetworkPolicy {policy.name} lets {_who(workloads)} send DNS queries off the premises, "
+                           f"a channel out: {what}; restrict `to` to the cluster DNS or on-prem resolvers"
+                           if resolver else
+                           f"NetworkPolicy {policy.name} lets {_who(workloads)} send personal data off the premises: {what}")
+                finding = ctx.finding(message, policy.locate(*peer.path), hub=hub.name, obj=policy,
+                                      key=f"{policy.ref}:{'.'.join(map(str, peer.path))}")
+                yield replace(finding, severity=Severity.WARNING) if resolver else finding
 
 
-REMEDIATION = """Allow only in-cluster peers, DNS and the on-prem CIDRs declared for the hubs in
-.hubguard.yaml (`hubs.<hub>.onprem_cidrs`; cross-hub replication over the site-to-site VPN is
-on-prem traffic). A compliant policy for a PII namespace, ready to copy:
+REMEDIATION = """Allow only in-cluster peers, DNS to the cluster resolver and the on-prem CIDRs declared
+for the hubs in .hubguard.yaml (`hubs.<hub>.onprem_cidrs`; cross-hub replication over the
+site-to-site VPN is on-prem traffic). A compliant policy for a PII namespace, ready to copy:
 
     apiVersion: networking.k8s.io/v1
     kind: NetworkPolicy
@@ -68,7 +82,14 @@ on-prem traffic). A compliant policy for a PII namespace, ready to copy:
       podSelector: {}              # every pod of the namespace
       policyTypes: [Egress]        # default-deny egress, then the allowances below
       egress:
-      - ports:                     # DNS to the cluster resolver
+      - to:                        # DNS to the cluster resolver only
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: kube-system
+          podSelector:
+            matchLabels:
+              k8s-app: kube-dns
+        ports:
         - {protocol: UDP, port: 53}
         - {protocol: TCP, port: 53}
       - to:                        # pods of the cluster (same or other namespaces)
@@ -84,12 +105,13 @@ on-prem traffic). A compliant policy for a PII namespace, ready to copy:
         ports:
         - {protocol: TCP, port: 27017}
 
-Replace `0.0.0.0/0` (or `::/0`) by the on-prem CIDRs; an `except` list does not make a wide block
-safe. If an ipBlock is on-prem but not yet declared, add its CIDR to the hub's `onprem_cidrs`.
-Option `dns_is_cluster` (default true) treats rules whose ports are all 53 as in-cluster; set it
-to false in `rules: {pii/public-egress: {dns_is_cluster: false}}` to require DNS peers too. To
-accept a finding, put `# hubguard: ignore[pii/public-egress] reason` on or above the line, or
-annotate the NetworkPolicy `hubguard.io/ignore: "pii/public-egress"` with
+Replace `0.0.0.0/0` (or `::/0`) by the on-prem CIDRs, or carve the off-prem part out with
+`except` (the message lists what a block still reaches). If an ipBlock is on-prem but not yet
+declared, add its CIDR to the hub's `onprem_cidrs`. Option `dns_is_cluster` (default true)
+reports rules whose ports are all UDP/TCP 53 as a warning (a resolver channel) rather than an
+error; set it to false in `rules: {pii/public-egress: {dns_is_cluster: false}}` to treat DNS like
+any other port. To accept a finding, put `# hubguard: ignore[pii/public-egress] reason` on or
+above the line, or annotate the NetworkPolicy `hubguard.io/ignore: "pii/public-egress"` with
 `hubguard.io/ignore-reason` (a reason is required for pii/* rules)."""
 
 RULE = Rule(
@@ -100,10 +122,13 @@ RULE = Rule(
     doc="""Checks every egress rule of each NetworkPolicy that restricts the egress of a workload handling
 personal data, per hub. Policies are additive, so one permissive rule anywhere opens the pod. A
 rule with no `to` allows every destination; a `namespaceSelector`/`podSelector` peer stays in the
-cluster; an `ipBlock` is allowed only when its CIDR (IPv4 or IPv6) lies within the on-prem CIDRs
-declared for any hub — its `except` list does not make a wide block like `0.0.0.0/0` safe. Rules
-whose ports are all DNS (53) are resolver traffic and count as in-cluster. The finding points at
-the `cidr` line, or at the rule without `to`.
+cluster; an `ipBlock` allows its CIDR minus its `except` CIDRs, computed exactly, and is fine when
+all of that lies within the on-prem CIDRs declared for any hub (IPv4 or IPv6); otherwise the
+message lists what remains reachable. Ports count too: a named port (`port: https`) is resolved
+on the destination pod's containers, so it never matches an address outside the cluster. DNS is
+UDP or TCP port 53 only (SCTP 53 is ordinary traffic); a DNS rule towards any address or a public
+one is a channel out and reported as a warning until its `to` names the cluster DNS or on-prem
+resolvers. The finding points at the `cidr` line, or at the rule without `to`.
 
 FAIL:
 
@@ -114,9 +139,15 @@ FAIL:
       - to:
         - ipBlock:
             cidr: 0.0.0.0/0
-            except: [169.254.169.254/32]
+            except: [169.254.169.254/32]   # still reaches the whole internet
 
-PASS (10.10.0.0/16 is listed in a hub's onprem_cidrs):
+FAIL (warning: DNS to any resolver can tunnel data out):
+
+      egress:
+      - ports:
+        - {protocol: UDP, port: 53}
+
+PASS (10.10.0.0/16 is listed in a hub's onprem_cidrs; the except removes the rest of 10.10.0.0/15):
 
     spec:
       podSelector: {}
@@ -124,7 +155,10 @@ PASS (10.10.0.0/16 is listed in a hub's onprem_cidrs):
       egress:
       - to:
         - ipBlock: {cidr: 10.10.4.0/24}
+        - ipBlock: {cidr: 10.10.0.0/15, except: [10.11.0.0/16]}
         - namespaceSelector: {}
+      - ports:
+        - {port: https}                  # named: only pods of the cluster can match it
 """,
     remediation=REMEDIATION,
     check=check,
@@ -132,7 +166,7 @@ PASS (10.10.0.0/16 is listed in a hub's onprem_cidrs):
         "dns_is_cluster": {
             "type": "boolean",
             "default": True,
-            "description": "Rules whose ports are all 53 (DNS) count as in-cluster resolver traffic.",
+            "description": "Rules whose ports are all UDP/TCP 53 (DNS) are resolver traffic: a warning, not an error.",
         }
     },
 )
