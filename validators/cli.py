@@ -104,13 +104,17 @@ def new(no_input: bool, output_dir: Path, config_file: Path | None, extra: tuple
 
 @cli.command("install-hook")
 @click.argument("path", default=".", type=click.Path(path_type=Path))
-@click.option("--local", is_flag=True, help="A `repo: local` hook running the installed hubguard (no download; offline networks).")
-@click.option("--rev", metavar="TAG", help="The tag of hubguard to pin (default: this version's tag).")
-def install_hook(path: Path, local: bool, rev: str | None) -> None:
-    """Add the hubguard pre-commit hook to PATH/.pre-commit-config.yaml (comments kept; idempotent)."""
-    from hubguard.commands.install_hook import run_install_hook
+@click.option("--local", is_flag=True, help="A `repo: local` hook running the installed hubguard (no clone; offline networks).")
+@click.option("--repo", "repo", metavar="URL", help="The Git repository to clone hubguard from (e.g. an internal mirror; default: the project's).")
+@click.option("--rev", metavar="REV", help="The tag or commit of that repository to pin (default: this version's tag).")
+def install_hook(path: Path, local: bool, repo: str | None, rev: str | None) -> None:
+    """Add the hubguard pre-commit hook to PATH/.pre-commit-config.yaml (comments kept; idempotent;
+    another --local/--repo/--rev switches the existing hook)."""
+    from hubguard.commands.install_hook import HookSource, run_install_hook
 
-    sys.exit(run_install_hook(path, local=local, rev=rev))
+    if local and (repo or rev):
+        raise click.UsageError("--local runs the installed hubguard; it takes no --repo or --rev")
+    sys.exit(run_install_hook(path, HookSource(local=local, repo=repo, rev=rev)))
 
 
 def _day2_options(command):

@@ -11,7 +11,9 @@ a shared store and used for real `git commit`s, blocked and passing. Both are ma
 from __future__ import annotations
 
 import os
+import random
 import shutil
+import string
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +30,9 @@ from integration_helpers import (
 PROJECT = Path(__file__).resolve().parents[2]
 SECRET = "apps/base/secret.yaml"
 REENCRYPTED_SECRET = ENCRYPTED_SECRET.replace("data:q83kd9Qm3k1=", "data:Zm9vYmFyYmF6=")
+# A GitHub token of the real shape, built here so that no token is written in this repository.
+_RNG = random.Random(18)
+TOKEN = "gh" + "p_" + "".join(_RNG.choice(string.ascii_letters + string.digits) for _ in range(36))
 
 
 @pytest.fixture(scope="session")
@@ -148,3 +153,46 @@ def test_the_local_hook_written_by_install_hook_blocks_a_broken_file(make_repo, 
     passed = run(root, "git", "commit", "-m", "seattle: 4 replicas")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert head(root) != before
+
+
+@pytest.mark.slow  # the pinned hook environment of the session (installed once)
+@pytest.mark.parametrize("path, text", [
+    ("README.md", f"# demo\n\nThe CI bot pushes with the token `{TOKEN}`.\n"),
+    ("scripts/deploy.py", f'import os\n\nGITHUB = "{TOKEN}"\n'),
+], ids=["readme", "python"])
+def test_the_hooks_see_a_token_in_any_text_file(make_repo, run, hook_repo, path, text):
+    """Neither hook has a `files` filter: pre-commit used to skip them ("no files to check") when
+    only a README or a script was staged, although the secret rules read every text file."""
+    snapshot, rev = hook_repo
+    root = gitops_repo(make_repo, f"repos:\n- repo: {snapshot}\n  rev: {rev}\n  hooks:\n  - id: hubguard-secrets\n"
+                                  "  - id: hubguard\n    args: [--select, secret/]\n")
+    target = root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+    git(root, "add", path)
+    result = run(root, sys.executable, "-m", "pre_commit", "run")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "no files to check" not in result.stdout
+    assert result.stdout.count("Failed") == 2  # both hooks
+    assert f"{path}:3:" in result.stdout and "secret/known-token" in result.stdout
+    assert TOKEN not in result.stdout and TOKEN[:8] not in result.stdout  # at most the first 4 characters
+
+
+def test_repository_rules_run_when_only_a_text_file_changed(make_repo, run):
+    """A repository-wide finding (here: fewer hubs than the policy asks for) is reported by the
+    hook whatever the commit changes, even a README alone."""
+    root = gitops_repo(make_repo, "repos: []\n")
+    (root / ".pre-commit-config.yaml").unlink()
+    (root / ".hubguard.yaml").write_text((root / ".hubguard.yaml").read_text() + "min_hubs: 3\n")
+    git(root, "commit", "-qam", "three hubs wanted", "--no-verify")
+    assert run(root, "hubguard", "install-hook", "--local").returncode == 0
+    config = root / ".pre-commit-config.yaml"
+    config.write_text(config.read_text() + "    args: [--select, ha/hub-count]\n")
+    git(root, "add", ".pre-commit-config.yaml")
+    git(root, "commit", "-qm", "pre-commit", "--no-verify")
+
+    (root / "README.md").write_text("# demo\n\nMore words.\n")
+    git(root, "add", "README.md")
+    result = run(root, sys.executable, "-m", "pre_commit", "run")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "no files to check" not in result.stdout and "ha/hub-count" in result.stdout

@@ -4,7 +4,14 @@ The file is read with ruamel's round-trip loader to learn its structure, positio
 style; the new entry is then inserted as text at the end of the `repos:` list, written in the
 file's own style, so that every existing byte (comments, quoting, other hooks, line endings) stays
 as it was. Only a file whose `repos:` is empty or in flow style (`repos: []`) is re-emitted by
-ruamel (comments kept). Running it again changes nothing once a hook with id `hubguard` exists.
+ruamel (comments kept).
+
+Where the hook comes from is the user's choice: this project's repository pinned to a tag (the
+default), another Git URL and revision (`--repo URL --rev REV`: an internal mirror, since a team
+without a public Git host cannot clone the default), or `--local`: a `repo: local` hook that runs
+the hubguard installed on the machine (from an internal package index or a wheel). Running it
+again with the same choice changes nothing; with another choice (`--local` after a remote install,
+another `--repo`/`--rev`) the existing entry is replaced in place, its `args` kept.
 """
 
 from __future__ import annotations
@@ -20,8 +27,26 @@ CONFIG_FILE = ".pre-commit-config.yaml"
 HOOK_ID = "hubguard"
 # This project's repository: pre-commit clones it at the tag and `pip install .`s it.
 HOOK_REPO = "https://github.com/hubguard/hubguard"
-# Kept equal to the `files` of .pre-commit-hooks.yaml (a test compares them).
-HOOK_FILES = r"(?i)(\.(ya?ml|json|env|key|pem|tf|tfvars|hcl|sh|bash|ini|conf|properties)|(^|/)(\.env(\.[^/]*)?|Kustomization|kubeconfig))$"
+DEFAULT_REV = f"v{__version__}"
+# The hooks of .pre-commit-hooks.yaml, as a local hook runs them (a test compares the two).
+LOCAL_HOOKS = {
+    HOOK_ID: {"name": "hubguard", "entry": "hubguard validate --staged"},
+    "hubguard-secrets": {"name": "hubguard secrets", "entry": "hubguard validate --staged --select secret/"},
+}
+LOCAL_SETTINGS = {"language": "system", "pass_filenames": False, "require_serial": True, "always_run": True}
+
+
+@dataclass(frozen=True)
+class HookSource:
+    """Where pre-commit gets hubguard: `repo: local` (the installed hubguard), or a Git repository
+    at a revision. `repo`/`rev` None mean "the default, or what the file already has"."""
+
+    local: bool = False
+    repo: str | None = None
+    rev: str | None = None
+
+    def describe(self) -> str:
+        return "a local hook (the installed hubguard)" if self.local else f"{self.repo or HOOK_REPO} at {self.rev or DEFAULT_REV}"
 
 
 @dataclass(frozen=True)
@@ -39,17 +64,20 @@ DEFAULT_REPOS = Style(0, 2)  # `repos:\n- repo: ...`
 DEFAULT_HOOKS_OFFSET = Style(0, 2)  # `hooks:\n- id: ...`, relative to the `hooks:` key
 
 
-def run_install_hook(path: Path, *, local: bool, rev: str | None) -> int:
-    config, changed = install_hook(path, local=local, rev=rev or f"v{__version__}")
-    if changed:
-        click.echo(f"hubguard: added the {HOOK_ID} hook to {config}; run `pre-commit install` to activate it")
+def run_install_hook(path: Path, source: HookSource) -> int:
+    config, outcome = install_hook(path, source)
+    if outcome == "added":
+        click.echo(f"hubguard: added the {HOOK_ID} hook ({source.describe()}) to {config}; run `pre-commit install` to activate it")
+    elif outcome == "switched":
+        click.echo(f"hubguard: switched the {HOOK_ID} hook in {config} to {source.describe()}")
     else:
-        click.echo(f"hubguard: {config} already has the {HOOK_ID} hook; nothing changed")
+        click.echo(f"hubguard: {config} already has the {HOOK_ID} hook ({source.describe()}); nothing changed")
     return 0
 
 
-def install_hook(path: Path, *, local: bool = False, rev: str = f"v{__version__}") -> tuple[Path, bool]:
-    """Adds the hook to PATH/.pre-commit-config.yaml; returns the file and whether it changed."""
+def install_hook(path: Path, source: HookSource = HookSource()) -> tuple[Path, str]:
+    """Adds (or switches) the hook in PATH/.pre-commit-config.yaml; returns the file and
+    "added", "switched" or "unchanged"."""
     if not path.is_dir():
         raise HubguardError(f"{path}: no such directory")
     config = path / CONFIG_FILE
@@ -57,71 +85,119 @@ def install_hook(path: Path, *, local: bool = False, rev: str = f"v{__version__}
         original = config.read_bytes().decode("utf-8") if config.exists() else ""
     except (OSError, UnicodeDecodeError) as exc:
         raise HubguardError(f"{config}: cannot be read ({exc})") from None
-    updated = add_hook(original, local=local, rev=rev, label=str(config))
+    updated = add_hook(original, source, label=str(config))
     if updated == original:
-        return config, False
+        return config, "unchanged"
     try:
         config.write_bytes(updated.encode("utf-8"))
     except OSError as exc:
         raise HubguardError(f"{config}: cannot be written ({exc.strerror})") from None
-    return config, True
+    return config, "switched" if _find_hook(_load(original, str(config))) is not None else "added"
 
 
-def add_hook(text: str, *, local: bool, rev: str, label: str = CONFIG_FILE) -> str:
-    """The config text with the hook added (unchanged if a `hubguard` hook is already there)."""
+def add_hook(text: str, source: HookSource = HookSource(), *, label: str = CONFIG_FILE) -> str:
+    """The config text with the hook added, or its entry replaced when it comes from elsewhere
+    than `source` asks (unchanged when it already comes from there)."""
     data = _load(text, label)
     newline = "\r\n" if "\r\n" in text else "\n"
     if data is None:  # empty, or only comments
-        return _ensure_newline(text, newline) + "repos:" + newline + _entry(DEFAULT_REPOS, DEFAULT_HOOKS_OFFSET, local, rev, newline)
+        return _ensure_newline(text, newline) + "repos:" + newline + _entry(DEFAULT_REPOS, DEFAULT_HOOKS_OFFSET, hook_entry(source), newline)
     if not hasattr(data, "lc") or not isinstance(data, dict):
         raise HubguardError(f"{label}: expected a mapping with a `repos:` list")
     repos = data.get("repos")
     if repos is None and "repos" not in data:
-        return _ensure_newline(text, newline) + "repos:" + newline + _entry(DEFAULT_REPOS, DEFAULT_HOOKS_OFFSET, local, rev, newline)
+        return _ensure_newline(text, newline) + "repos:" + newline + _entry(DEFAULT_REPOS, DEFAULT_HOOKS_OFFSET, hook_entry(source), newline)
     if repos is not None and not isinstance(repos, list):
         raise HubguardError(f"{label}: `repos:` must be a list")
-    if _has_hook(repos or []):
-        return text
+    found = _find_hook(data)
+    if found is not None:
+        return _switch(text, data, found, source, newline, label)
     if not repos or repos.fa.flow_style():
-        return _reemit(data, local, rev, label)
+        return _reemit(data, hook_entry(source))
     lines = text.splitlines(keepends=True)
     repos_style = _item_style(repos, 0, lines)
     hooks_offset = _hooks_offset(repos, lines)
     at = _end_of_repos(data, lines)
     before = "".join(lines[:at])
-    return _ensure_newline(before, newline) + _entry(repos_style, hooks_offset, local, rev, newline) + "".join(lines[at:])
+    return _ensure_newline(before, newline) + _entry(repos_style, hooks_offset, hook_entry(source), newline) + "".join(lines[at:])
 
 
-def hook_entry(local: bool, rev: str) -> dict:
+def hook_entry(source: HookSource, ids: tuple[str, ...] = (HOOK_ID,), args: dict[str, list] | None = None) -> dict:
     """The `repos:` entry, as data (also what the template's wiring contains)."""
-    if local:
-        return {"repo": "local", "hooks": [{
-            "id": HOOK_ID, "name": "hubguard", "entry": "hubguard validate --staged", "language": "system",
-            "pass_filenames": False, "require_serial": True, "files": HOOK_FILES,
-        }]}
-    return {"repo": HOOK_REPO, "rev": rev, "hooks": [{"id": HOOK_ID}]}
+    args = args or {}
+    if source.local:
+        hooks = [{"id": hook_id, **LOCAL_HOOKS[hook_id], **LOCAL_SETTINGS, **({"args": args[hook_id]} if hook_id in args else {})}
+                 for hook_id in ids]
+        return {"repo": "local", "hooks": hooks}
+    hooks = [{"id": hook_id, **({"args": args[hook_id]} if hook_id in args else {})} for hook_id in ids]
+    return {"repo": source.repo or HOOK_REPO, "rev": source.rev or DEFAULT_REV, "hooks": hooks}
 
 
-def _entry(repos: Style, hooks_offset: Style, local: bool, rev: str, newline: str) -> str:
-    entry = hook_entry(local, rev)
+def _switch(text: str, data, found: int, source: HookSource, newline: str, label: str) -> str:
+    """Replaces the repos entry at index `found` (which holds the hubguard hook) when it does not
+    come from `source`. Its hubguard hooks and their `args` are kept."""
+    repos = data["repos"]
+    current = repos[found]
+    is_local = current.get("repo") == "local"
+    if is_local == source.local and (source.local or (
+            (source.repo is None or source.repo == current.get("repo")) and (source.rev is None or source.rev == str(current.get("rev"))))):
+        return text
+    hooks = [h for h in current.get("hooks") or [] if isinstance(h, dict)]
+    ids = tuple(str(h.get("id")) for h in hooks)
+    if any(hook_id not in LOCAL_HOOKS for hook_id in ids):
+        raise HubguardError(f"{label}: the {HOOK_ID} hook shares its `repos:` entry with other hooks; move it to an entry of "
+                            "its own, or edit the entry by hand")
+    args = {str(h["id"]): list(h["args"]) for h in hooks if isinstance(h.get("args"), list)}
+    if not source.local:  # keep the revision unless another one is asked for, when the repository stays
+        same_repo = not is_local and (source.repo is None or source.repo == current.get("repo"))
+        source = HookSource(False, source.repo or (current.get("repo") if not is_local else None),
+                            source.rev or (str(current.get("rev")) if same_repo else None))
+    replacement = hook_entry(source, ids, args)
+    if repos.fa.flow_style():
+        repos[found] = replacement
+        return _reemit(data, None)
+    lines = text.splitlines(keepends=True)
+    start = repos.lc.item(found)[0]
+    if found + 1 < len(repos):
+        end = repos.lc.item(found + 1)[0]
+        while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+            end -= 1
+    else:
+        end = _end_of_repos(data, lines)
+    style = _item_style(repos, found, lines)
+    hooks_offset = _hooks_offset(repos, lines)
+    before = "".join(lines[:start])
+    return before + _entry(style, hooks_offset, replacement, newline) + "".join(lines[end:])
+
+
+def _entry(repos: Style, hooks_offset: Style, entry: dict, newline: str) -> str:
     hooks = Style(repos.key + hooks_offset.dash, repos.key + hooks_offset.key)
-    out = [repos.item(f"repo: {entry['repo']}")]
+    out = [repos.item(f"repo: {_scalar(entry['repo'])}")]
     if "rev" in entry:
-        out.append(" " * repos.key + f"rev: {entry['rev']}")
+        out.append(" " * repos.key + f"rev: {_scalar(entry['rev'])}")
     out.append(" " * repos.key + "hooks:")
-    hook = entry["hooks"][0]
-    out.append(hooks.item(f"id: {hook['id']}"))
-    for key, value in hook.items():
-        if key != "id":
-            out.append(" " * hooks.key + f"{key}: {_scalar(value)}")
+    for hook in entry["hooks"]:
+        out.append(hooks.item(f"id: {hook['id']}"))
+        for key, value in hook.items():
+            if key != "id":
+                out.append(" " * hooks.key + f"{key}: {_scalar(value)}")
     return newline.join(out) + newline
 
 
 def _scalar(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value)
-    if any(c in text for c in "\\()[]{}|?*^$#:'\""):
+    if isinstance(value, list):
+        return "[" + ", ".join(_scalar(item) if isinstance(item, bool) else _quoted(str(item), flow=True) for item in value) + "]"
+    return _quoted(str(value))
+
+
+def _quoted(text: str, flow: bool = False) -> str:
+    """A plain scalar where YAML reads it back as this string, else a single-quoted one."""
+    special = ",[]{}" if flow else ""
+    indicator = text[:1] in "-?:" and text[1:2] in ("", " ")  # `- x`, `? x`, `: x` start structures
+    if (not text or text != text.strip() or indicator or text[0] in ",[]{}#&*!|>'\"%@`" or ": " in text or " #" in text
+            or text.endswith(":") or any(c in text for c in special)):
         return "'" + text.replace("'", "''") + "'"
     return text
 
@@ -139,12 +215,14 @@ def _load(text: str, label: str):
         raise HubguardError(f"{label}{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
 
 
-def _has_hook(repos: list) -> bool:
-    for repo in repos:
+def _find_hook(data) -> int | None:
+    """The index of the `repos:` entry that holds the hubguard hook, if any."""
+    repos = data.get("repos") if isinstance(data, dict) else None
+    for index, repo in enumerate(repos if isinstance(repos, list) else ()):
         hooks = repo.get("hooks") if isinstance(repo, dict) else None
         if isinstance(hooks, list) and any(isinstance(h, dict) and h.get("id") == HOOK_ID for h in hooks):
-            return True
-    return False
+            return index
+    return None
 
 
 def _item_style(seq, index: int, lines: list[str]) -> Style:
@@ -185,8 +263,9 @@ def _ensure_newline(text: str, newline: str) -> str:
     return text if not text or text.endswith(("\n", "\r")) else text + newline
 
 
-def _reemit(data, local: bool, rev: str, label: str) -> str:
-    """For `repos: []` and other flow-style lists: let ruamel append and re-emit (comments kept)."""
+def _reemit(data, entry: dict | None) -> str:
+    """For `repos: []` and other flow-style lists: let ruamel append `entry` (if any) and re-emit
+    (comments kept)."""
     import io
 
     from ruamel.yaml import YAML
@@ -194,7 +273,8 @@ def _reemit(data, local: bool, rev: str, label: str) -> str:
 
     repos = data.get("repos")
     block = CommentedSeq(list(repos or []))
-    block.append(hook_entry(local, rev))
+    if entry is not None:
+        block.append(entry)
     data["repos"] = block
     yaml = YAML(typ="rt")
     yaml.indent(mapping=2, sequence=2, offset=0)
