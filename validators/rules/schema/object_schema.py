@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory, K8sObject
-from hubguard.redact import redact
+from hubguard.redact import redact, redact_if_secret
 from hubguard.rules.registry import Rule, RuleContext, Scope
 from hubguard.rules.schema import kubernetes_schemas
 from jsonschema.exceptions import ValidationError, best_match
@@ -161,7 +161,8 @@ def _explain(error: ValidationError, obj: K8sObject, encrypted: bool) -> Iterato
                 continue
             close = difflib.get_close_matches(str(name), known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            yield path + (name,), f"unknown field {str(name)!r}{hint}"
+            # A field name can be a secret pasted in the wrong place: never echo it in full.
+            yield path + (name,), f"unknown field {redact_if_secret(str(name))!r}{hint}"
         return
     if kind in ("oneOf", "anyOf"):
         options = error.validator_value if isinstance(error.validator_value, list) else []
@@ -214,6 +215,7 @@ def _show(value: Any, obj: K8sObject, path: tuple) -> str:
 def _dotted(path: tuple) -> str:
     out = ""
     for step in path:
+        step = redact_if_secret(step) if isinstance(step, str) else step
         if isinstance(step, int):
             out += f"[{step}]"
         elif re.fullmatch(r"[A-Za-z0-9_-]+", str(step)):

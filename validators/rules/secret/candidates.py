@@ -265,21 +265,32 @@ def dotenv_hits(path: str, text: str, options: Options) -> Iterator[Hit]:
         yield Hit(line, column, value, word, key, f"{path}:{key}")
 
 
+# Source code: only a quoted string literal can be a literal secret there; anything else
+# (`token = reader.readline()`, `password=password`, `TOKEN_QUERY = 0x8`) is an expression.
+CODE_SUFFIXES = (
+    ".py", ".ipynb", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".cs", ".csx", ".java", ".kt", ".kts", ".scala",
+    ".go", ".rb", ".php", ".swift", ".rs", ".c", ".h", ".cc", ".cpp", ".hpp", ".m", ".ps1", ".psm1", ".psd1",
+    ".groovy", ".dart", ".lua", ".r", ".vb", ".fs", ".xaml",
+)
+QUOTED_ONLY_SUFFIXES = (".tf", ".tfvars", ".hcl", *CODE_SUFFIXES)
+
+
 def literal_hits_in_text(path: str, text: str, options: Options, yamlish: bool) -> Iterator[Hit]:
     """Assignments in text files. `key: value` counts only in YAML-like text (templates, broken YAML)
     or when the value is quoted, so that prose ("Password: ask the on-call") stays quiet.
-    Terraform/HCL values count only when quoted: an unquoted one is an expression (`var.db_password`)."""
+    Terraform/HCL and source code values count only when quoted: an unquoted one is an expression
+    (`var.db_password`, `convert_to_unicode(reader.readline())`)."""
     if is_dotenv(path):
         yield from dotenv_hits(path, text, options)
         return
-    hcl = path.endswith((".tf", ".tfvars", ".hcl"))
+    quoted_only = path.lower().endswith(QUOTED_ONLY_SUFFIXES)
     lines = Lines(text)
     for match in ASSIGNMENT.finditer(text):
         raw = match.group("val")
         quoted = raw[:1] in "\"'"
         if match.group("op") == ":" and not (yamlish or quoted):
             continue
-        if hcl and not quoted:
+        if quoted_only and not quoted:
             continue
         key = match.group("key")
         word = key_names.sensitive_word(key, options.extra_keys, options.ignore_keys)

@@ -12,6 +12,8 @@ import functools
 import re
 from typing import Iterable
 
+from hubguard.rules.secret.placeholders import is_placeholder_secret
+
 SENSITIVE_WORDS = (
     "password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "accesskey", "accountkey",
     "clientsecret", "connectionstring", "connstr", "privatekey", "secretkey", "sharedkey", "masterkey",
@@ -29,11 +31,14 @@ REFERENCE_SUFFIXES = (
 REFERENCE_PREFIXES = ("existing", "use", "create", "generate", "auto", "automount", "external", "num", "max", "min")
 # Key names that contain a credential word but never hold one.
 NEVER_SENSITIVE = frozenset(
-    {"secrets", "secret", "tokenreview", "passwordless", "secretgenerator", "sops", "serviceaccounttoken", "imagepullsecrets",
+    {"secrets", "tokenreview", "passwordless", "secretgenerator", "sops", "serviceaccounttoken", "imagepullsecrets",
      "nosecret", "secretproviderclass", "tokenauth", "secretkeyref", "secretref"}
 )
 
 _NORMALISE = re.compile(r"[_\-.\s]")
+# Words of a key name (`DB_PASS`, `mongoPass`, `db-pass`): `pass` counts only as a word of its own,
+# as the last one, never inside `bypass`, `passive` or `passThrough`.
+_KEY_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
 def normalise(key: str) -> str:
@@ -54,7 +59,8 @@ def _sensitive_word(key: str, extra: tuple[str, ...], ignore: tuple[str, ...]) -
         return None
     word = next((w for w in (*(normalise(e) for e in extra), *SENSITIVE_WORDS) if w and w in name), None)
     if word is None:
-        return None
+        words = _KEY_WORDS.findall(key.rsplit(".", 1)[-1])
+        return "password" if words and words[-1].lower() == "pass" else None
     rest = name[name.index(word) + len(word):]
     head = name[: name.index(word)]
     if rest and rest.endswith(REFERENCE_SUFFIXES):
@@ -70,9 +76,12 @@ _PLACEHOLDER = re.compile(
         <[^<>]*>                      # <password>
       | \$[A-Za-z_][A-Za-z0-9_]*      # $VAR
       | %[A-Za-z_]+%                  # %VAR% (Windows)
-      | __[A-Za-z0-9_]+__             # __VAR__ (token replacement tasks)
+      | __[A-Za-z0-9_]+(?:__)?        # __VAR__, __VAR (token replacement tasks)
+      | -{2,}[A-Z0-9_]+-{2,}          # ---VAR--- (sed-replaced markers)
+      | \{[^{}]*\}                    # {VAR}, {Binding Password} (XAML)
+      | \[[A-Za-z_]+\]                # [UNK], [REDACTED]
       | \#\{[^}]*\}\#?                # #{VAR}# (Azure DevOps)
-      | [*xX.\-_]+                    # ***, xxxx, masked
+      | [*xX0\#.\-_]+                 # ***, xxxx, 0000, ####, masked
       | ENC\[[^\]]*\]                 # SOPS-encrypted value
       | (?:true|false|yes|no|on|off|null|none|nil|~)  # booleans and nulls written as strings
       | -?\d+(?:\.\d+)?               # numbers written as strings
@@ -83,11 +92,29 @@ _PLACEHOLDER = re.compile(
 _TEMPLATE = re.compile(r"\$\{[^}]*\}|\$\([^)]*\)|\{\{.*?\}\}|\{%.*?%\}")
 # References to a secret store written as values (External Secrets, Key Vault references, vals).
 _REFERENCE_VALUE = re.compile(
-    r"^(?:@Microsoft\.KeyVault\(|ref\+[a-z]+://|vault:|akv://|secretref:|secret:|keyvault:|azurekeyvault:|aws-sm:|gcp-sm:)",
+    r"^(?:@Microsoft\.KeyVault\(|ref\+[a-z]+://|vault:|akv://|secretref:|secret:|privatesettingsref:|keyvault:|azurekeyvault:|aws-sm:|gcp-sm:)",
     re.I,
 )
 # File system paths given instead of the secret (`/run/secrets/db`, `./certs/key.pem`).
 _PATH = re.compile(r"^(?:/|\./|\.\./|~/)[\w./\-]*$")
+# Expressions that name a value kept elsewhere, in the languages configuration is written in:
+# ARM/Bicep (`[parameters('adminPassword')]`, `[listKeys(...).keys[0].value]`; `[[` escapes a
+# literal bracket), Terraform (`var.x`, `local.x`, `azurerm_key_vault_secret.db.value`), and
+# provider references of Grafana and others (`$__file{/run/secrets/x}`, `$__env{PASSWORD}`).
+_EXPRESSION = re.compile(
+    r"""^(?:
+        \[(?!\[)\s*[A-Za-z][\w.]*\s*\(.*\]
+      | (?:var|local|data|module|each|count)\.[\w\-]+(?:[.\[][\w\-".\[\]]*)?
+      | [a-z][a-z0-9]*_[a-z0-9_]+\.[\w\-]+\.[\w\-.\[\]]+
+      | \$__[a-z]+\{[^}]*\}
+    )$""",
+    re.X,
+)
+# A value of one word (no spaces, quotes or braces) is judged as a secret part; a document
+# (a decoded `.dockerconfigjson`, a PEM block) has its secrets judged by the format's detector.
+_ONE_WORD = re.compile(r"^[^\s\"'{}\[\]]+$")
+# Version constraints (`^3.0.2`, `~> 1.2`, `>=1.0 <2.0`, `^3.0.0 || ^4.0.0`), under keys like `js-tokens`.
+_VERSION_RANGE = re.compile(r"^(?=.*\d\.)[\d.xX*~^<>=v|,\s\-]+$")
 
 
 def is_placeholder(value: str) -> bool:
@@ -99,6 +126,10 @@ def is_placeholder(value: str) -> bool:
         or bool(_TEMPLATE.search(text))
         or bool(_REFERENCE_VALUE.match(text))
         or bool(_PATH.match(text))
+        or text.startswith("<")  # `<the password>`, cut at its first space by a text scan
+        or bool(_EXPRESSION.match(text))
+        or bool(_VERSION_RANGE.match(text))
+        or (_ONE_WORD.match(text) is not None and is_placeholder_secret(text))
     )
 
 

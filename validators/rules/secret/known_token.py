@@ -131,7 +131,9 @@ must decode to JSON), age secret keys (bech32 checksum verified), docker config 
 whose `auth` decodes to `user:password`, HashiCorp Vault tokens, npm token_formats.
 
 Not findings: public keys and certificates, `age1...` recipients, image digests, git SHAs, UUIDs,
-AWS's documented example keys, placeholders made of one repeated character (`ghp_XXXX...`).
+AWS's documented example keys, and placeholders judged on the token's secret part: masks
+(`xoxb-…-XXXXXXXX`, `0000`, `####`), one character repeated, counting digits, or words such as
+`RANDOMSTRINGHERE`, EXAMPLE, PLACEHOLDER, REDACTED, CHANGEME, DUMMY, FAKE.
 
 FAIL:
 

@@ -27,9 +27,11 @@ def _options(ctx: RuleContext) -> candidates.Options:
 
 
 def _owned_elsewhere(data: object, path: str) -> bool:
-    """Documents whose secrets a more specific rule reports (Secrets, kubeconfigs, AKS Engine models)."""
+    """Documents whose secrets a more specific rule reports (Secrets, kubeconfigs, AKS Engine models)
+    or that are encrypted (SOPS files, SealedSecrets)."""
     return (secret_documents.is_secret(data) or secret_documents.is_kubeconfig(data) or is_api_model(data)
-            or secret_documents.is_deployment_parameters(path, data) or sops_encryption.metadata(data) is not None)
+            or secret_documents.is_deployment_parameters(path, data) or sops_encryption.metadata(data) is not None
+            or sops_encryption.is_sealed_secret(data))
 
 
 def _reported_as_token(ctx: RuleContext, value: str) -> bool:
@@ -115,8 +117,13 @@ HelmRelease and Helm `values`, Argo CD Helm `parameters`, Flux `postBuild.substi
 `configMapGenerator` literals and container `args` (`--db-password=...`); in other text files
 (`.env`, Terraform, shell, INI, properties, Markdown) it reads `key = "value"` assignments.
 
-Not findings: placeholders (`${VAR}`, `$(VAR)`, `{{ .Values.x }}`, `<password>`, `#{VAR}#`, empty),
-booleans and numbers, file paths, SOPS `ENC[...]` values, Key Vault references, and keys that name
+In source code (`.py`, `.js`, `.cs`, `.ps1`, notebooks, ...) and Terraform only a quoted string
+literal is a literal: `token = reader.readline()` or `password=password` is an expression.
+
+Not findings: placeholders (`${VAR}`, `$(VAR)`, `{{ .Values.x }}`, `<password>`, `#{VAR}#`, empty,
+masks like `XXXX`/`0000`/`####`, words like CHANGEME/EXAMPLE/`your-key-here`), references (ARM/Bicep
+`[parameters('adminPassword')]`, Terraform `var.x`, Grafana `$__file{...}`/`$__env{...}`),
+booleans and numbers, file paths, SOPS `ENC[...]` values, SealedSecrets, Key Vault references, and keys that name
 where a secret lives (`secretName`, `existingSecret`, `passwordSecretRef`, `secretKeyRef`,
 `tokenFile`, `keyvaultSecretRef`). Values that are a known token or a URI with a password are
 reported by secret/known-token or secret/credential-in-uri instead; Secrets, kubeconfigs and AKS

@@ -111,6 +111,13 @@ class CreationRule:
     partial: bool = False  # the rule encrypts only some keys (encrypted_regex / encrypted_suffix)
 
 
+def is_sealed_secret(data: Any) -> bool:
+    """A Bitnami SealedSecret: its `encryptedData` is ciphertext only the cluster's controller can
+    open, encrypted like a SOPS file and so neither a leak nor a file SOPS still has to encrypt."""
+    return (isinstance(data, dict) and data.get("kind") == "SealedSecret"
+            and str(data.get("apiVersion", "")).startswith("bitnami.com/"))
+
+
 def must_encrypt(src: SourceFile, rule: CreationRule) -> bool:
     """Whether SOPS would encrypt anything in this file under `rule`.
 
@@ -118,6 +125,8 @@ def must_encrypt(src: SourceFile, rule: CreationRule) -> bool:
     `encrypted_regex: ^(data|stringData)$`) sets defaults for every YAML file; it requires
     encryption only of files holding such keys with a value. Kubernetes objects other than Secrets
     (a ConfigMap's `data`) are configuration, not secrets, and never require it."""
+    if src.documents and all(is_sealed_secret(doc.data) for doc in src.documents):
+        return False
     if not rule.partial or not src.documents:
         return True
     for doc in src.documents:

@@ -59,7 +59,8 @@ SOPS; the path is matched relative to that file's folder and to the repository r
 `path_regex` only set defaults for the `sops` command and require nothing. A rule that encrypts
 only some keys (`encrypted_regex: ^(data|stringData)$` over `path_regex: .*.yaml`, as in Flux's
 guide) requires encryption only of files that hold such keys with a value, and never of
-Kubernetes objects other than Secrets (a ConfigMap's `data` is configuration).
+Kubernetes objects other than Secrets (a ConfigMap's `data` is configuration). A file of
+SealedSecrets is already encrypted (by the Sealed Secrets controller's key) and needs no SOPS.
 
 FAIL (`.sops.yaml` has `path_regex: .*/secrets/.*\\.yaml$`):
 

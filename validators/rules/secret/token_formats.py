@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from hubguard.rules.secret.placeholders import is_placeholder_secret
+
 
 @dataclass(frozen=True)
 class Detector:
@@ -23,6 +25,9 @@ class Detector:
     pattern: re.Pattern[str]
     group: int | str = 0  # the group holding the secret itself
     valid: Callable[[str], bool] | None = None
+    # Random-looking formats are judged for placeholders (`xoxb-XXXX…`, `…EXAMPLE`); structured
+    # ones (PEM, JWT, docker auth, age) are not: their encodings hold runs like `AAAAAA` by nature.
+    judged: bool = True
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,7 @@ DETECTORS: tuple[Detector, ...] = (
         ),
         0,
         _pem_body,
+        judged=False,
     ),
     Detector(
         "aws-access-key-id",
@@ -169,7 +175,8 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(
         "slack-webhook",
         "Slack webhook URL",
-        re.compile(r"(https://hooks\.slack\.com/(?:services|workflows)/T[A-Z0-9]{6,}/[AB][A-Z0-9]{6,}/[A-Za-z0-9]{20,})"),
+        # Incoming webhooks (`services/T…/B…/secret`), workflow and trigger URLs, over http too.
+        re.compile(r"(https?://hooks\.slack\.com/(?:services|workflows|triggers)/T[A-Z0-9]{6,}/[A-Z0-9]{6,}/(?:\d+/)?[A-Za-z0-9]{20,})"),
         1,
     ),
     Detector(
@@ -178,6 +185,7 @@ DETECTORS: tuple[Detector, ...] = (
         re.compile(_L + r"(eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,})" + _R),
         1,
         _jwt,
+        judged=False,
     ),
     Detector(
         "age-secret-key",
@@ -185,6 +193,7 @@ DETECTORS: tuple[Detector, ...] = (
         re.compile(r"(AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})" + _R),
         1,
         _bech32_valid,
+        judged=False,
     ),
     Detector(
         "docker-config-auth",
@@ -192,6 +201,7 @@ DETECTORS: tuple[Detector, ...] = (
         re.compile(r"\"auth\"\s*:\s*\"([A-Za-z0-9+/]{8,}={0,2})\""),
         1,
         _docker_auth,
+        judged=False,
     ),
     Detector(
         "vault-token",
@@ -231,6 +241,8 @@ def find_tokens(text: str, extra: tuple[Detector, ...] = ()) -> Iterator[TokenHi
             value = match.group(detector.group)
             start = match.start(detector.group)
             if not value or (detector.valid is not None and not detector.valid(value)):
+                continue
+            if detector.judged and is_placeholder_secret(value):
                 continue
             end = start + len(value)
             if any(s < end and start < e for s, e in taken):
