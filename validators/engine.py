@@ -22,7 +22,7 @@ from hubguard.report.suppressions import (
     annotation_suppression,
     comment_suppressions,
 )
-from hubguard.rules.registry import Rule, all_rules, id_matches
+from hubguard.rules.registry import Rule, all_rules, check_rule_names, id_matches
 from hubguard.rules.runner import RuleRunner, validate_rule_settings
 
 MISSING_REASON = "suppress/missing-reason"
@@ -57,6 +57,8 @@ class ValidateOptions:
 def select_rules(policy: Policy, select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Rule]:
     """Rules that run: enabled in the policy, and chosen by --select/--ignore where the longest
     matching prefix wins (flake8's decision engine), so `--ignore ha/ --select ha/pdb` runs ha/pdb."""
+    check_rule_names(select, "--select")
+    check_rule_names(ignore, "--ignore")
     chosen = []
     for rule in all_rules().values():
         if policy.rules.get(rule.id, {}).get("enabled", True) is False:
@@ -66,6 +68,25 @@ def select_rules(policy: Policy, select: tuple[str, ...], ignore: tuple[str, ...
         if best_select >= 0 and best_select > best_ignore:
             chosen.append(rule)
     return chosen
+
+
+def rules_for_hubs(policy: Policy, rules: list[Rule]) -> tuple[list[Rule], list[str]]:
+    """The rules that can run on the policy's hubs, and notes saying where the hubs came from and
+    which rules did not run. Hubs guessed from `clusters/<hub>/` are fine for per-object and per-hub
+    checks, but say nothing about which of them are an HA set (staging and production are not)."""
+    if policy.hubs_declared:
+        return rules, []
+    if policy.hubs:
+        notes = [f"hubs inferred from the folders under clusters/ (none declared in .hubguard.yaml): "
+                 f"{', '.join(sorted(policy.hubs))}"]
+    else:
+        notes = ["no hubs: .hubguard.yaml declares none and there is no clusters/<hub>/ folder, so only the "
+                 "checks of files ran (no rendered objects)"]
+    skipped = sorted(rule.id for rule in rules if rule.cross_hub)
+    if skipped:
+        notes.append(f"not run: {', '.join(skipped)}: cross-hub rules need the hubs declared in .hubguard.yaml "
+                     "(`hubguard init` writes one)")
+    return [rule for rule in rules if not rule.cross_hub], notes
 
 
 def load_repository(options: ValidateOptions) -> tuple[Policy, list[SourceFile], list[str]]:
@@ -160,6 +181,8 @@ def validate(options: ValidateOptions) -> Report:
         policy, loader, notes = open_repository(options)
     names = [] if options.skip_hubs else (list(options.hubs) or sorted(policy.hubs))
     rules = select_rules(policy, options.select, options.ignore)
+    rules, hub_notes = rules_for_hubs(policy, rules)
+    notes[:0] = hub_notes
     validate_rule_settings(RepoContext(root=options.root, policy=policy), rules)  # a bad setting fails before any render
     cache = user_cache() if options.use_cache and names else None
     started: HubRenders | None = None

@@ -43,6 +43,7 @@ class Policy:
     schema: SchemaPolicy = SchemaPolicy()
     rules: dict[str, dict] = field(default_factory=dict)
     ignore_paths: tuple[str, ...] = ()
+    traffic_routing: tuple[str, ...] = ()  # kinds of global routing ha/traffic-routing demands
     source: str | None = None  # the file it came from, for messages
     hubs_declared: bool = False  # True when hubs came from the policy, not from clusters/<hub>/
 

@@ -69,10 +69,19 @@ def test_traffic_routing(text: str, expected: list[tuple[str, str | None]]) -> N
         ("ha/traffic-routing", "infra/traffic-manager.json", line_of(text, needle), hub) for needle, hub in expected]
 
 
-def test_no_definition_at_all_is_a_finding_at_the_policy_hubs() -> None:
+def test_a_declared_routing_without_its_definition_is_a_finding_at_the_declaration() -> None:
+    policy_text = "min_hubs: 2\nhubs:\n  seattle: {}\n  munich: {}\ntraffic_routing: [azure-traffic-manager]\n"
+    repo = repo_from_files({".hubguard.yaml": policy_text}, hubs={"seattle": [], "munich": []},
+                           policy={"traffic_routing": ["azure-traffic-manager"]})
+    findings = run_rule("ha/traffic-routing", repo)
+    assert [(f.path, f.line, f.hub) for f in findings] == [(".hubguard.yaml", 5, None)]
+    assert "traffic_routing declares azure-traffic-manager" in findings[0].message
+
+
+def test_no_routing_is_demanded_where_the_policy_declares_none() -> None:
     policy_text = "min_hubs: 2\nhubs:\n  seattle: {}\n  munich: {}\n"
     repo = repo_from_files({".hubguard.yaml": policy_text}, hubs={"seattle": [], "munich": []})
-    assert [(f.path, f.line, f.hub) for f in run_rule("ha/traffic-routing", repo)] == [(".hubguard.yaml", 2, None)]
+    assert run_rule("ha/traffic-routing", repo) == []
 
 
 def test_no_hubs_no_finding() -> None:

@@ -28,7 +28,20 @@ def load_policy(root: Path, explicit: Path | None = None) -> Policy:
         raise ConfigError(f"{label}: policy file not found")
     if path.is_file() and not path.is_symlink():
         raw = _read(path, label)
-    return build_policy(raw, root, label)
+    policy = build_policy(raw, root, label)
+    _check_roots(policy, root, label)
+    return policy
+
+
+def _check_roots(policy: Policy, root: Path, label: str) -> None:
+    """A declared hub whose root is missing is a configuration error: rendering nothing for it would
+    report every workload of the other hubs as a parity gap instead of the one typo."""
+    if not policy.hubs_declared:
+        return
+    for hub in policy.hubs.values():
+        for hub_root in hub.roots:
+            if not (root / hub_root).exists():
+                raise ConfigError(f"{label}: hubs.{hub.name}.roots: {hub_root} does not exist")
 
 
 def _read(path: Path, label: str) -> dict[str, Any]:
@@ -81,6 +94,7 @@ def build_policy(raw: dict[str, Any], root: Path, label: str = POLICY_FILE) -> P
         schema=SchemaPolicy(strict=bool(schema.get("strict", True)), crd_paths=tuple(schema.get("crd_paths", ()))),
         rules={str(k): dict(v or {}) for k, v in (raw.get("rules") or {}).items()},
         ignore_paths=tuple(raw.get("ignore_paths") or ()),
+        traffic_routing=tuple(raw.get("traffic_routing") or ()),
         source=label,
         hubs_declared=declared,
     )
@@ -97,7 +111,7 @@ def _validate(raw: dict[str, Any], label: str) -> None:
     import jsonschema  # only when a policy is read: keeps `hubguard --help` fast
     from hubguard.resources import load_json_schema
 
-    validator = jsonschema.Draft202012Validator(load_json_schema("policy.schema.json"))
+    validator = jsonschema.Draft202012Validator(load_json_schema("policy.schema.json"), format_checker=_formats())
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
     if not errors:
         return
@@ -106,4 +120,18 @@ def _validate(raw: dict[str, Any], label: str) -> None:
     if error.validator == "additionalProperties":
         unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         raise ConfigError(f"{label}: unknown key {', '.join(map(repr, unknown))} at {where}")
+    if error.validator == "format" and error.validator_value == "cidr":
+        raise ConfigError(f"{label}: {where}: {error.instance!r} is not a valid CIDR (address/prefix length)")
     raise ConfigError(f"{label}: {where}: {error.message}")
+
+
+def _formats() -> Any:
+    """The formats the policy schema checks: `cidr` (IPv4 or IPv6, as the rules parse them), so a
+    typo such as 10.10.0.0/33 stops the run instead of silently widening what counts as public."""
+    import ipaddress
+
+    import jsonschema
+
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks("cidr", raises=ValueError)(lambda value: not isinstance(value, str) or bool(ipaddress.ip_network(value.strip(), strict=False)))
+    return checker

@@ -33,6 +33,10 @@ class Rule:
     remediation: str  # how to fix, and how to tune or suppress
     check: Callable[..., Iterable[Finding]]
     options: Mapping[str, Any] = field(default_factory=dict)  # JSON Schema properties, each with "default"
+    # A cross-hub rule judges the set of hubs as a whole (how many, what each runs, how users and
+    # backups move between them): it runs only on hubs declared in .hubguard.yaml, never on hubs
+    # guessed from folder names (clusters/staging and clusters/production are no HA pair).
+    cross_hub: bool = False
 
     @property
     def family(self) -> str:
@@ -108,6 +112,24 @@ def matching(prefixes: Iterable[str]) -> Iterator[Rule]:
     for rule in all_rules().values():
         if any(id_matches(rule.id, p) for p in prefixes):
             yield rule
+
+
+def check_rule_names(names: Iterable[str], where: str, *, prefixes: bool = True) -> None:
+    """A ConfigError (exit 2) for a rule ID (or, with `prefixes`, a family prefix) that names no
+    rule: `--select secrets/` would otherwise run nothing and pass. The message offers the closest
+    ID or family."""
+    import difflib
+
+    from hubguard.errors import ConfigError
+
+    rules = all_rules()
+    for name in names:
+        if name in rules or (prefixes and any(id_matches(rule_id, name) for rule_id in rules)):
+            continue
+        families = sorted({f"{rule.family}/" for rule in rules.values()}) if prefixes else []
+        close = difflib.get_close_matches(name, families + list(rules), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else " (see `hubguard rules`)"
+        raise ConfigError(f"{where}: no rule {name!r}{hint}")
 
 
 def id_matches(rule_id: str, pattern: str) -> bool:

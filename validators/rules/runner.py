@@ -53,12 +53,9 @@ def _options_validator(rule: Rule) -> Any:
 
 def validate_rule_settings(repo: RepoContext, rules: Iterable[Rule]) -> dict[str, dict]:
     """Options per rule, checked before anything runs so that a bad policy fails fast (exit 2)."""
-    from hubguard.rules.registry import all_rules
+    from hubguard.rules.registry import check_rule_names
 
-    known = all_rules()
-    for rule_id in repo.policy.rules:
-        if rule_id not in known:
-            raise ConfigError(f"rules: unknown rule {rule_id!r} (see `hubguard rules`)")
+    check_rule_names(repo.policy.rules, f"{repo.policy.source or '.hubguard.yaml'}: rules", prefixes=False)
     return {rule.id: rule_options(rule, repo.policy.rules.get(rule.id, {})) for rule in rules}
 
 

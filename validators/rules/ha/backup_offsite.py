@@ -133,6 +133,7 @@ Declare every hub's `onprem_cidrs` so destinations given as addresses are attrib
 hub. The rule has no threshold; a job that is not a backup despite its name is suppressed with the
 annotation `hubguard.io/ignore: "ha/backup-offsite"`.""",
     check=check_backup,
+    cross_hub=True,
 )
 
 RULES = [BACKUP]

@@ -99,6 +99,7 @@ PASS:
 Tune the threshold with the top-level `min_hubs: 3` in .hubguard.yaml (`min_hubs: 1` accepts a
 single hub, for a lab).""",
     check=check_hub_count,
+    cross_hub=True,
 )
 
 HUB_PARITY = Rule(
@@ -129,6 +130,7 @@ really belongs on some hubs only, declare it in .hubguard.yaml:
 
 (`namespace` may be omitted to match the name in any namespace.)""",
     check=check_hub_parity,
+    cross_hub=True,
 )
 
 RULES = [HUB_COUNT, HUB_PARITY]

@@ -113,16 +113,26 @@ def _at(profile: Profile, *rest: object) -> Location:
     return Location(profile.doc.path, line, column)
 
 
+# The kinds of global routing a policy can declare in `traffic_routing:` (the schema's enum), and
+# what the repository must contain for each. Another kind (an external-dns/GSLB declaration) adds
+# an entry here, a finder like find_profiles, and its value to the schema.
+ROUTING_KINDS = {
+    "azure-traffic-manager": "Traffic Manager profile (Microsoft.Network/trafficManagerProfiles in an ARM template)",
+}
+
+
 def check_traffic(ctx: RuleContext) -> Iterator[Finding]:
     hubs = sorted(ctx.repo.hubs)
     profiles = [p for doc in ctx.repo.documents() for p in find_profiles(doc)]
     if not profiles:
-        if hubs:
-            yield ctx.finding(
-                "no Traffic Manager profile (Microsoft.Network/trafficManagerProfiles in an ARM template) routes "
-                "users to the hubs: when a hub fails, nobody is sent to the others",
-                policy_location(ctx.repo, "hubs"),
-            )
+        # Only a routing the policy declares is demanded: many repositories route users elsewhere.
+        for kind in ctx.policy.traffic_routing:
+            if hubs and kind in ROUTING_KINDS:
+                yield ctx.finding(
+                    f"traffic_routing declares {kind}, but no {ROUTING_KINDS[kind]} routes users to the hubs: "
+                    "when a hub fails, nobody is sent to the others",
+                    policy_location(ctx.repo, "traffic_routing"),
+                )
         return
     for profile in profiles:
         monitor = profile.data.get("properties", {}).get("monitorConfig") if isinstance(profile.data.get("properties"), dict) else None
@@ -155,15 +165,20 @@ TRAFFIC = Rule(
     id="ha/traffic-routing",
     severity=Severity.ERROR,
     scope=Scope.REPO,
-    summary="The Traffic Manager profile lacks an enabled endpoint for a hub or a health-probe path, or there is none.",
+    summary="The Traffic Manager profile lacks an enabled endpoint for a hub or a health-probe path, or the declared one is missing.",
     doc="""Users reach the hubs through a DNS traffic manager: an Azure Traffic Manager profile
 (`Microsoft.Network/trafficManagerProfiles` in an ARM template, anywhere in the repository, also
 inside nested deployments). For failover to work, every hub needs an enabled endpoint in it — an
 endpoint named after the hub, or whose `target` is the hub's `ingress_host` in .hubguard.yaml;
 inline `properties.endpoints`, child resources and `trafficManagerProfiles/externalEndpoints`
 resources all count — and the profile needs a health probe path (`monitorConfig.path`), or it
-keeps sending users to a hub whose application is down. A repository with hubs and no profile at
-all is a finding too. `[parameters('x')]` values are read from the parameter's `defaultValue`.
+keeps sending users to a hub whose application is down. `[parameters('x')]` values are read from
+the parameter's `defaultValue`.
+
+A profile is demanded only where the policy declares that kind of routing
+(`traffic_routing: [azure-traffic-manager]` in .hubguard.yaml): then a repository without one is a
+finding. Without the declaration, profiles found are still checked, and none is required. Like the
+other cross-hub rules, it runs only on hubs declared in .hubguard.yaml.
 
 FAIL (munich has no endpoint; no probe path):
 
@@ -189,10 +204,13 @@ to the profile:
        "properties": {"target": "ratings.munich.example.local", "endpointStatus": "Enabled", "priority": 2}}]
 
 Declare each hub's `ingress_host` in .hubguard.yaml so endpoints named otherwise are recognised.
+A missing profile: add it, or remove `azure-traffic-manager` from `traffic_routing:` if users reach
+the hubs another way.
 Tune in .hubguard.yaml: `rules: {ha/traffic-routing: {require_monitor_path: false}}` accepts TCP
 probes without a path. If traffic routing lives in another repository, disable the rule there:
 `rules: {ha/traffic-routing: {enabled: false}}`.""",
     check=check_traffic,
+    cross_hub=True,
     options={"require_monitor_path": {"type": "boolean", "default": True,
                                       "description": "the profile must probe an HTTP(S) path"}},
 )
