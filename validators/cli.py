@@ -72,6 +72,22 @@ def render(path: Path, hub: str, policy: Path | None) -> None:
     sys.exit(run_render(path, hub, policy))
 
 
+@cli.command("egress-map")
+@click.argument("path", default=".", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--hub", "hubs", multiple=True, metavar="NAME", help="Only this hub (repeatable; default: every hub).")
+@click.option("--policy", type=click.Path(path_type=Path), help="Policy file (default: PATH/.hubguard.yaml).")
+@click.option("--format", "output_format", type=click.Choice(("text", "json", "mermaid", "dot", "svg")), default="text",
+              show_default=True, help="mermaid and dot for docs and Graphviz; svg is drawn without either.")
+@click.option("--output", type=click.Path(path_type=Path), help="Write the map to FILE instead of stdout.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="kustomize builds run at once (default: cores).")
+def egress_map(path: Path, hubs: tuple[str, ...], policy: Path | None, output_format: str, output: Path | None,
+               jobs: int | None) -> None:
+    """Where workloads that handle personal data can open connections, per hub."""
+    from hubguard.commands.egress_map import run_egress_map
+
+    sys.exit(run_egress_map(path, hubs, policy, output_format, output, jobs))
+
+
 @cli.command()
 @click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
 def rules(output_format: str) -> None:
