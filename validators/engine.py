@@ -52,6 +52,9 @@ class ValidateOptions:
     skip_hubs: bool = False  # render no hub: no hub's output can change (changed-since)
     prepared: Prepared | None = None
     use_cache: bool = False  # kustomize outputs from the user's render cache (the CLI's default; --no-cache)
+    # Called with the checked repository (files, rendered hubs) before validate() returns: the HTML
+    # report draws its excerpts and egress maps from it without rendering twice.
+    observe: Callable[[RepoContext], None] | None = None
 
 
 def select_rules(policy: Policy, select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Rule]:
@@ -231,6 +234,8 @@ def validate(options: ValidateOptions) -> Report:
     if MISSING_REASON in {r.id for r in rules}:
         kept.extend(_with_policy_severity(f, policy) for f in extra)
     findings = sorted(collapse(kept, names), key=Finding.sort_key)
+    if options.observe is not None:
+        options.observe(repo)
     return Report(
         findings=findings,
         files=len(files),

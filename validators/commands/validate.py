@@ -10,6 +10,7 @@ import click
 from hubguard.engine import ValidateOptions, validate
 from hubguard.errors import HubguardError
 from hubguard.findings import Report, Severity
+from hubguard.model import RepoContext
 
 
 def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: tuple[str, ...], policy: Path | None,
@@ -32,8 +33,10 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
             root = stack.enter_context(staged_tree(path))
             if policy is None and (root / ".hubguard.yaml").is_file() is False and (path / ".hubguard.yaml").is_file():
                 pass  # an unstaged policy file is not part of the commit; the staged state decides
+        seen: list[RepoContext] = []
         options = ValidateOptions(root=root, policy_path=policy, hubs=hubs, select=select, ignore=ignore, jobs=jobs,
-                                  progress=True, use_cache=use_cache)
+                                  progress=True, use_cache=use_cache,
+                                  observe=seen.append if output_format == "html" else None)
         if changed_since:
             from hubguard.changed_since import options_for_changes
 
@@ -52,7 +55,9 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
 
         report = filter_known(report, baseline)
     rules = all_rules()
-    if output_format == "text":
+    if output_format == "html":
+        text = _html(report, rules, seen[0] if seen else None)
+    elif output_format == "text":
         from hubguard.report.formats.text import render, use_colour
 
         text = render(report, rules, colour=output is None and use_colour(sys.stdout))
@@ -76,3 +81,16 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
 
 def _empty(note: str | None) -> Report:
     return Report(findings=[], files=0, objects=0, hubs=[], notes=[note] if note else [])
+
+
+def _html(report: Report, rules: dict, repo: RepoContext | None) -> str:
+    """The HTML report, with source excerpts and each hub's egress map from the checked repository."""
+    from hubguard.report.egress_map import hub_egress
+    from hubguard.report.excerpts import excerpts
+    from hubguard.report.formats.html import render
+
+    if repo is None:
+        return render(report, rules)
+    suppressed = [f for f, _ in getattr(report, "suppressed_findings", None) or []]
+    maps = [hub_egress(repo.hubs[name], repo.policy) for name in report.hubs if name in repo.hubs]
+    return render(report, rules, excerpts=excerpts(repo.files, report.findings + suppressed), egress=maps)

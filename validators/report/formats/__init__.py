@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 Formatter = Callable[["Report", dict], str]
 
 # format name -> module in this package
-_MODULES = {"text": "text", "json": "json_format", "sarif": "sarif", "junit": "junit", "github": "github"}
+_MODULES = {"text": "text", "json": "json_format", "sarif": "sarif", "junit": "junit", "github": "github", "html": "html"}
 FORMAT_NAMES: tuple[str, ...] = tuple(_MODULES)
 
 
