@@ -39,12 +39,13 @@ def test_leaky_repository_edges_per_hub(hubguard, review_repo):
     assert edges_of(doc, "a") == {
         ("Deployment/shop/api", "namespace", ("TCP/27017",), True),
         ("Deployment/shop/api", "other-hubs", ("TCP/27017",), True),  # 10.20.0.0/16 is hub b's
-        ("Deployment/shop/web", "internet", ("TCP/443",), True),
+        # 0.0.0.0/0 is every address: the premises, the other hub, undeclared private ranges, the internet
+        *{("Deployment/shop/web", cls, ("TCP/443",), True) for cls in ("onprem", "other-hubs", "private", "internet")},
     }
     assert edges_of(doc, "b") == {
         ("Deployment/shop/api", "namespace", ("TCP/27017",), True),
         ("Deployment/shop/api", "onprem", ("TCP/27017",), True),  # the same range is b's own
-        ("Deployment/shop/web", "internet", ("TCP/443",), True),
+        *{("Deployment/shop/web", cls, ("TCP/443",), True) for cls in ("onprem", "other-hubs", "private", "internet")},
         ("Deployment/shop/worker", "internet", ("any port",), False),  # no policy: everything allowed
     }
     (b,) = [h for h in doc["hubs"] if h["hub"] == "b"]
@@ -64,6 +65,12 @@ spec:
   egress:
   - to: [{ipBlock: {cidr: 192.168.50.0/24}}]
     ports: [{port: 5432}]
+  - to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/9, 10.128.0.0/9]}}]  # nothing left
+    ports: [{port: 8080}]
+  - to: [{ipBlock: {cidr: 10.10.0.0/15, except: [10.11.0.0/16]}}]  # exactly hub a's range
+    ports: [{port: 6379}]
+  - to: [{podSelector: {matchLabels: {app: api}}}]
+    ports: [{port: http}]
   - to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}}]
     ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
 """
@@ -75,6 +82,8 @@ spec:
     web = {e for e in edges_of(doc, "a") if e[0] == "Deployment/shop/web"}
     assert web == {
         ("Deployment/shop/web", "private", ("TCP/5432",), True),
+        ("Deployment/shop/web", "onprem", ("TCP/6379",), True),
+        ("Deployment/shop/web", "namespace", ("TCP/http",), True),  # a named port reaches pods only
         ("Deployment/shop/web", "dns", ("TCP/53", "UDP/53"), True),
     }
 
@@ -160,7 +169,7 @@ def test_svg_is_valid_xml_and_draws_the_leak(hubguard, review_repo, tmp_path):
     implicit = [p for p in root.iter(SVG_NS + "path") if "implicit" in (p.get("class") or "")]
     assert [(p.get("data-from"), p.get("data-to")) for p in implicit] == [("Deployment/shop/worker", "internet")]
     exposed = {r.get("data-class") for r in root.iter(SVG_NS + "rect") if r.get("class") == "exposed"}
-    assert exposed == {"internet"}
+    assert exposed == {"internet", "private"}  # 0.0.0.0/0 reaches both
     shot = tmp_path / "map.png"
     done = browse(target.as_uri(), tmp_path, f"--screenshot={shot}", "--window-size=960,700")
     assert shot.is_file() and shot.stat().st_size > 10_000, done.stderr[-500:]

@@ -16,9 +16,16 @@ from typing import Iterable
 
 from hubguard.model import HubInventory
 from hubguard.policy import Policy
-from hubguard.rules.addresses import Network, cidr_within, parse_network
+from hubguard.rules.addresses import Network, parse_networks, subtract
 from hubguard.rules.pii.classification import pii_workloads
-from hubguard.rules.pii.network_policy import EgressRule, Peer, PeerKind, egress_for, peers_of
+from hubguard.rules.pii.network_policy import (
+    Peer,
+    PeerKind,
+    PortSpec,
+    egress_for,
+    governed_by_network_policy,
+    peers_of,
+)
 
 # (id, label), from contained to exposed: the order of columns in every picture.
 CLASSES: tuple[tuple[str, str], ...] = (
@@ -77,17 +84,16 @@ def hub_egress(hub: HubInventory, policy: Policy) -> HubEgress:
 
     for item in sorted(pii_workloads(hub, policy.pii), key=lambda w: w.ref):
         view = egress_for(item.namespace, item.template.labels, policies)
-        host_network = item.template.spec.get("hostNetwork") is True
-        workloads.append(Workload(item.ref, item.namespace, view.restricted, host_network))
-        if not view.restricted or host_network:
-            why = "hostNetwork: NetworkPolicy does not apply" if host_network else "no NetworkPolicy restricts its egress"
+        governed = governed_by_network_policy(item.template)
+        workloads.append(Workload(item.ref, item.namespace, view.restricted, not governed))
+        if not governed or not view.restricted:
+            why = "hostNetwork: NetworkPolicy does not apply" if not governed else "no NetworkPolicy restricts its egress"
             add(item.ref, "internet", (ANY_PORT,), False, why)
             continue
         for rule in view.rules:
-            ports = _ports(rule)
             for peer in peers_of(rule):
-                destination = "dns" if rule.dns_only else _destination(peer, own, others)
-                add(item.ref, destination, ports, True, _via(peer))
+                for destination, ports in _reaches(peer, own, others):
+                    add(item.ref, destination, ports, True, _via(peer))
     ordered = sorted(edges.items(), key=lambda kv: (kv[0][0], _rank(kv[0][1]), not kv[0][2]))
     return HubEgress(
         hub=hub.name,
@@ -101,25 +107,37 @@ def _rank(destination: str) -> int:
     return [c for c, _ in CLASSES].index(destination)
 
 
-def _destination(peer: Peer, own: tuple[str, ...], others: tuple[str, ...]) -> str:
-    if peer.kind is PeerKind.ANYWHERE:
-        return "internet"
+def _reaches(peer: Peer, own: tuple[str, ...], others: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+    """(class, ports) this peer opens: pods by their selector; addresses, exactly (CIDR minus its
+    `except` list), split over this hub's on-prem ranges, the other hubs', undeclared private ranges
+    and the internet. Cluster DNS is "DNS only"; DNS to an address outside the premises is not."""
+    rule = peer.rule
     if peer.kind is PeerKind.CLUSTER:
-        to = peer.rule.rule["to"][peer.index]
-        return "cluster" if "namespaceSelector" in to else "namespace"
-    cidr = peer.cidr or ""
-    if cidr_within(cidr, own):
-        return "onprem"
-    if cidr_within(cidr, others):
-        return "other-hubs"
-    network = parse_network(cidr)
-    if network is not None and _private(network):
-        return "private"
-    return "internet"  # a public range, or one that cannot be parsed (the API server would refuse it)
+        to = rule.rule["to"][peer.index]
+        ports = rule.ports
+        dns = bool(ports) and all(p.dns for p in ports)
+        return [("dns" if dns else "cluster" if "namespaceSelector" in to else "namespace", _ports(ports))]
+    if not rule.reaches_outside:
+        return []  # only named ports: they resolve on pods, and an address has none
+    allowed = peer.networks()
+    if allowed is None:  # a CIDR the API server refuses: nobody can tell, so assume the worst
+        return [("internet", _ports(rule.external_ports))]
+    ports = _ports(rule.external_ports)
+    own_nets, other_nets = parse_networks(own), parse_networks(others)
+    parts = {
+        "onprem": _intersect(allowed, own_nets),
+        "other-hubs": _intersect(subtract(allowed, own_nets), other_nets),
+    }
+    off_prem = subtract(allowed, own_nets + other_nets)
+    parts["private"] = _intersect(off_prem, list(_PRIVATE))
+    parts["internet"] = subtract(off_prem, list(_PRIVATE))
+    if rule.dns_only and not parts["internet"] and not parts["private"]:
+        return [("dns", ports)]
+    return [(cls, ports) for cls, nets in parts.items() if nets]
 
 
-def _private(network: Network) -> bool:
-    return any(network.version == p.version and network.subnet_of(p) for p in _PRIVATE)  # type: ignore[arg-type]
+def _intersect(networks: list[Network], within: list[Network]) -> list[Network]:
+    return subtract(networks, subtract(networks, within))
 
 
 def _via(peer: Peer) -> str:
@@ -134,21 +152,17 @@ def _via(peer: Peer) -> str:
     return f"{name}: {'namespace selector' if 'namespaceSelector' in to else 'pod selector'}"
 
 
-def _ports(rule: EgressRule) -> tuple[str, ...]:
-    if not rule.ports:
+def _ports(ports: list[PortSpec] | None) -> tuple[str, ...]:
+    if ports is None:
         return (ANY_PORT,)
     out = []
-    for port in rule.ports:
-        if not isinstance(port, dict):
-            continue
-        protocol = str(port.get("protocol") or "TCP")
-        number = port.get("port")
-        if number is None:
-            out.append(f"{protocol}/{ANY_PORT}")
-        elif port.get("endPort") is not None:
-            out.append(f"{protocol}/{number}-{port['endPort']}")
+    for port in ports:
+        if port.port is None:
+            out.append(f"{port.protocol}/{ANY_PORT}")
+        elif port.end_port is not None and port.end_port != port.port:
+            out.append(f"{port.protocol}/{port.port}-{port.end_port}")
         else:
-            out.append(f"{protocol}/{number}")
+            out.append(f"{port.protocol}/{port.port}")
     return tuple(out) or (ANY_PORT,)
 
 
