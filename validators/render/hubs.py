@@ -5,7 +5,6 @@ rendering and classification"). Every object remembers its source file and line.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from hubguard.model import Document, HubInventory, K8sObject, RenderProblem, Sou
 from hubguard.policy import HubPolicy
 from hubguard.render import kustomize
 from hubguard.render.build_cache import BuildCache
+from hubguard.render.flux_postbuild import NO_VARIABLES, Variables, flux_variables, substituted
 from hubguard.render.origins import (
     SourceIndex,
     generated_object,
@@ -28,7 +28,6 @@ from hubguard.render.origins import (
 
 MAX_PATHS_PER_HUB = 500  # a safety net against runaway graphs: rendering of the hub stops there
 MAX_GENERATED_PATHS = 200  # an ApplicationSet generator enumerating more folders is refused
-SUBSTITUTE_DISABLED = "kustomize.toolkit.fluxcd.io/substitute"
 CLUSTER_SCOPED = {
     "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "ClusterIssuer",
     "StorageClass", "PersistentVolume", "PriorityClass", "ClusterSecretStore", "ClusterExternalSecret",
@@ -47,11 +46,11 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 class FluxApply:
     """How a Flux Kustomization applies its path: post-build variables and target namespace."""
 
-    values: dict[str, str] | None = None
+    variables: Variables = NO_VARIABLES
     target_namespace: str | None = None
 
     def key(self) -> tuple:
-        return (tuple(sorted((self.values or {}).items())), self.values is None, self.target_namespace)
+        return (self.variables.key(), self.target_namespace)
 
 
 NO_APPLY = FluxApply()
@@ -131,10 +130,11 @@ class Renderer:
             for message, location in rendered.problems:
                 problems.append(RenderProblem(message, location or via, hub.name))
             batch = rendered.objects
-            if apply != NO_APPLY:
-                batch, broken = _substituted(rendered.objects, apply)
-                problems.extend(RenderProblem(f"Flux post-build substitution makes {ref} invalid YAML ({reason}); "
-                                              "Flux will fail to apply it", via, hub.name) for ref, reason in broken)
+            if apply.variables.values is not None:
+                batch, failed = substituted(batch, apply.variables.values)
+                problems.extend(RenderProblem(message, via, hub.name) for message in failed)
+            if apply.target_namespace:
+                batch = [_in_namespace(obj, apply.target_namespace) for obj in batch]
             # One source object reached twice (a folder rendered whole and again through a
             # Kustomization inside it) is one object on the hub, not two.
             for obj in batch:
@@ -157,7 +157,7 @@ class Renderer:
                 path = obj.get("spec", "path")
                 if isinstance(path, str) and _same_repo_source(obj):
                     target_ns = obj.get("spec", "targetNamespace")
-                    apply = FluxApply(_flux_substitutions(obj, so_far), target_ns if isinstance(target_ns, str) else None)
+                    apply = FluxApply(flux_variables(obj, so_far), target_ns if isinstance(target_ns, str) else None)
                     yield path, apply, obj.locate("spec", "path")
             elif obj.kind == "Application" and obj.group == "argoproj.io":
                 yield from _argo_sources(obj, ("spec",))
@@ -387,123 +387,11 @@ def _argo_sources(obj: K8sObject, spec_path: tuple) -> Iterable[tuple[str, FluxA
             yield src["path"], NO_APPLY, obj.locate(*path, "path")
 
 
-def _flux_substitutions(obj: K8sObject, so_far: list[K8sObject]) -> dict[str, str] | None:
-    post = obj.get("spec", "postBuild")
-    if not isinstance(post, dict):
-        return None
-    values: dict[str, str] = {}
-    namespace = obj.namespace
-    for ref in post.get("substituteFrom") or []:
-        if not isinstance(ref, dict):
-            continue
-        for candidate in so_far:
-            if candidate.kind == ref.get("kind", "ConfigMap") and candidate.name == ref.get("name") and candidate.namespace in (namespace, None):
-                data = candidate.get("data") or {}
-                if isinstance(data, dict):
-                    values.update({str(k): str(v) for k, v in data.items()})
-    substitute = post.get("substitute")
-    if isinstance(substitute, dict):
-        values.update({str(k): str(v) for k, v in substitute.items()})
-    return values
-
-
-_VAR = re.compile(r"(\$)?\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[=-])([^}]*))?\}")
-
-
-def substitute_text(text: str, values: dict[str, str]) -> str:
-    """Flux's envsubst: `${var}`, `${var:=default}`, `${var:-default}`; `$${var}` is a literal."""
-
-    def replace(match: re.Match) -> str:
-        if match.group(1):
-            return match.group(0)[1:]
-        name, default = match.group(2), match.group(4)
-        if name in values:
-            return values[name]
-        return default if default is not None else ""
-
-    return _VAR.sub(replace, text)
-
-
-def _substituted(batch: list[K8sObject], apply: "FluxApply") -> tuple[list[K8sObject], list[tuple[str, str]]]:
-    """Objects as a Flux Kustomization applies them: variables substituted in each object's YAML
-    text (so `replicas: ${N}` becomes a number, as in Flux), and targetNamespace set; and the
-    objects (ref, reason) that substitution breaks (kept unsubstituted)."""
-    out = []
-    broken: list[tuple[str, str]] = []
-    for obj in batch:
-        data = obj.data
-        disabled = str(obj.annotations.get(SUBSTITUTE_DISABLED, "")).lower() == "disabled"
-        if apply.values is not None and not disabled and _has_variable(data):
-            by_value = _substituted_values(data, apply.values)
-            if by_value is not None:
-                data = by_value
-            else:
-                text = yaml.dump(data, Dumper=_FastDumper, sort_keys=False)
-                if "${" in text:
-                    try:
-                        loaded = yaml.load(substitute_text(text, apply.values), Loader=_FastLoader)
-                    except yaml.YAMLError as exc:
-                        broken.append((obj.ref, str(getattr(exc, "problem", None) or "does not parse")))
-                        loaded = None
-                    data = loaded if isinstance(loaded, dict) else data
-        if apply.target_namespace and obj.kind not in CLUSTER_SCOPED:
-            data = {**data, "metadata": {**(data.get("metadata") or {}), "namespace": apply.target_namespace}}
-        out.append(obj if data is obj.data else K8sObject(data, obj.source, obj.document, obj.overrides, obj.generated))
-    return out, broken
-
-
-class _WholeText(Exception):
-    """A variable that only the whole object's YAML text can substitute faithfully."""
-
-
-def _substituted_values(data: dict, values: dict[str, str]) -> dict | None:
-    """`data` substituted value by value, or None when that would differ from Flux's substitution
-    in the object's YAML text. Each string holding `${` is written as YAML alone (the emitter picks
-    the same style for a value as for a lone scalar), substituted and read back, so `replicas:
-    ${N}` still becomes a number. That is exact while the written value is one line and no
-    variable sits in a key or expands to several lines; otherwise the caller substitutes the whole
-    text. Re-serialising only the few strings with variables is far cheaper than the object."""
-    if any("\n" in value for value in values.values()):
-        return None
-
-    def one(value: str) -> Any:
-        text = yaml.dump(value, Dumper=_FastDumper)
-        if text.endswith("\n...\n"):
-            text = text[: -len("...\n")]
-        if text.count("\n") != 1:
-            raise _WholeText
-        try:
-            loaded = yaml.load(substitute_text(text, values), Loader=_FastLoader)
-        except yaml.YAMLError:
-            raise _WholeText from None
-        if isinstance(loaded, (dict, list)):  # `k: ${V}` with V = "a: b" is no mapping in the whole text
-            raise _WholeText
-        return loaded
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            if any(isinstance(k, str) and "${" in k for k in node):
-                raise _WholeText
-            return {k: walk(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [walk(v) for v in node]
-        if isinstance(node, str) and "${" in node:
-            return one(node)
-        return node
-
-    try:
-        return walk(data)
-    except _WholeText:
-        return None
-
-
-def _has_variable(node: Any) -> bool:
-    """Whether any key or string holds `${`: only those objects are worth re-serialising."""
-    if isinstance(node, dict):
-        return any(_has_variable(k) or _has_variable(v) for k, v in node.items())
-    if isinstance(node, list):
-        return any(_has_variable(v) for v in node)
-    return isinstance(node, str) and "${" in node
+def _in_namespace(obj: K8sObject, namespace: str) -> K8sObject:
+    if obj.kind in CLUSTER_SCOPED:
+        return obj
+    data = {**obj.data, "metadata": {**obj.metadata, "namespace": namespace}}
+    return K8sObject(data, obj.source, obj.document, obj.overrides, obj.generated)
 
 
 def _copy(node: Any) -> Any:
