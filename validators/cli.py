@@ -40,11 +40,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings not recorded in this baseline.")
 @click.option("--write-baseline", "write_baseline", type=click.Path(path_type=Path), help="Record today's findings as the baseline.")
 @click.option("--no-cache", "no_cache", is_flag=True, help="Run every kustomize build; neither read nor write the render cache.")
+@click.option("--shard", "shard", metavar="K/N", help="Check shard K of N of the hubs (CI matrices; needs --format json; combine with `hubguard merge`).")
 @click.pass_context
 def validate(ctx: click.Context, path: Path, staged: bool, changed_since: str | None, hubs: tuple[str, ...], policy: Path | None,
              output_format: str | None, output: Path | None, fail_on: str, jobs: int | None,
              select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None, write_baseline: Path | None,
-             no_cache: bool) -> None:
+             no_cache: bool, shard: str | None) -> None:
     """Check what each hub will receive: secrets, HA minimums, PII egress and schemas."""
     from hubguard.commands.validate import run_validate
 
@@ -52,13 +53,44 @@ def validate(ctx: click.Context, path: Path, staged: bool, changed_since: str | 
         raise click.UsageError("--staged and --changed-since cannot be combined")
     if baseline and write_baseline:
         raise click.UsageError("--baseline and --write-baseline cannot be combined")
+    if shard is not None:
+        if staged or changed_since or baseline or write_baseline:
+            raise click.UsageError("--shard checks a share of a whole run: no --staged, --changed-since or baselines")
+        if output_format != "json":
+            raise click.UsageError("--shard writes what `hubguard merge` reads: add --format json")
     if output_format is None:
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     code = run_validate(path, staged=staged, changed_since=changed_since, hubs=hubs, policy=policy,
                         output_format=output_format, output=output, fail_on=fail_on, jobs=jobs,
                         select=select, ignore=ignore, baseline=baseline, write_baseline=write_baseline,
-                        use_cache=not no_cache, debug=ctx.obj["debug"])
+                        use_cache=not no_cache, shard=_shard(shard), debug=ctx.obj["debug"])
     sys.exit(code)
+
+
+def _shard(text: str | None):
+    if text is None:
+        return None
+    from hubguard.render.shard_plan import Shard
+
+    try:
+        return Shard.parse(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard") from None
+
+
+@cli.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(FORMAT_NAMES), default=None, help="Output format (default text; github under GitHub Actions).")
+@click.option("--output", "output", type=click.Path(path_type=Path), help="Write the report to FILE instead of stdout.")
+@click.option("--fail-on", "fail_on", type=click.Choice(("error", "warning")), default="error", show_default=True)
+@click.pass_context
+def merge(ctx: click.Context, shards: tuple[Path, ...], output_format: str | None, output: Path | None, fail_on: str) -> None:
+    """Combine the JSON reports of `validate --shard K/N` into the report of the whole run (runs the cross-hub rules)."""
+    from hubguard.commands.merge import run_merge
+
+    if output_format is None:
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    sys.exit(run_merge(list(shards), output_format, output, fail_on, ctx.obj["debug"]))
 
 
 @cli.command()

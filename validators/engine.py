@@ -24,6 +24,8 @@ from hubguard.report.suppressions import (
 )
 from hubguard.rules.registry import Rule, all_rules, check_rule_names, id_matches
 from hubguard.rules.runner import RuleRunner, validate_rule_settings
+from hubguard.render.shard_plan import Shard
+from hubguard.report.shard_file import shard_section
 
 MISSING_REASON = "suppress/missing-reason"
 
@@ -55,6 +57,7 @@ class ValidateOptions:
     # Called with the checked repository (files, rendered hubs) before validate() returns: the HTML
     # report draws its excerpts and egress maps from it without rendering twice.
     observe: Callable[[RepoContext], None] | None = None
+    shard: Shard | None = None  # check this share of the hubs (CI matrices); `hubguard merge` combines the shards
 
 
 def select_rules(policy: Policy, select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Rule]:
@@ -187,6 +190,9 @@ def validate(options: ValidateOptions) -> Report:
     rules, hub_notes = rules_for_hubs(policy, rules)
     notes[:0] = hub_notes
     validate_rule_settings(RepoContext(root=options.root, policy=policy), rules)  # a bad setting fails before any render
+    run_names = names
+    if options.shard is not None and loader is not None:
+        names = options.shard.hubs(names, policy, loader)
     cache = user_cache() if options.use_cache and names else None
     started: HubRenders | None = None
     if prepared is not None:
@@ -210,6 +216,7 @@ def validate(options: ValidateOptions) -> Report:
     def checked(name: str, result: HubRender) -> None:
         repo.hubs[name] = result.inventory
         raw.extend(runner.hub(result.inventory))
+        runner.summarise(result.inventory)
 
     known = prepared.renders if prepared is not None else {}
     renders = {name: known[name] for name in names if name in known}
@@ -224,31 +231,37 @@ def validate(options: ValidateOptions) -> Report:
         renders.update(render_hubs(options.root, policy, files, missing, options.jobs, options.progress, checked, cache))
     renders = {name: renders[name] for name in names}
     repo.hubs = {name: renders[name].inventory for name in names}
-    for result in renders.values():
-        repo.render_problems.extend(result.problems)
+    repo.run_hubs = run_names
     checked_files = files if options.only_files is None else [f for f in files if f.path in options.only_files]
     raw.extend(runner.files(checked_files))
-    raw.extend(runner.repository())
-    raw = [_with_policy_severity(f, policy) for f in raw]
-    kept, suppressed, extra = apply_suppressions(raw, repo)
+    if options.shard is None or options.shard.runs_repository_rules:
+        raw.extend(runner.repository())
+    if options.shard is None:  # a sharded run leaves them to `hubguard merge`, which sees every hub
+        raw.extend(runner.fleet())
+    raw = [with_policy_severity(f, policy) for f in raw]
+    kept, suppressed, extra = suppress(raw, *suppression_index(repo))
     if MISSING_REASON in {r.id for r in rules}:
-        kept.extend(_with_policy_severity(f, policy) for f in extra)
-    findings = sorted(collapse(kept, names), key=Finding.sort_key)
+        kept.extend(with_policy_severity(f, policy) for f in extra)
+    # Collapsed over every hub of the run, so that a shard never folds what holds on its own hubs.
+    findings = sorted(collapse(kept, run_names), key=Finding.sort_key)
     if options.observe is not None:
         options.observe(repo)
-    return Report(
+    report = Report(
         findings=findings,
         files=len(files),
         objects=sum(len(r.inventory.objects) for r in renders.values()),
         hubs=names,
-        suppressed=suppressed,
+        suppressed=len(suppressed),
         notes=notes,
         hub_files={name: r.files for name, r in renders.items()},
         internal_errors=internal_errors,
     )
+    if options.shard is not None:
+        report.shard = shard_section(options.shard, run_names, findings, repo, rules, suppressed, internal_errors)
+    return report
 
 
-def _with_policy_severity(finding: Finding, policy: Policy) -> Finding:
+def with_policy_severity(finding: Finding, policy: Policy) -> Finding:
     wanted = policy.rules.get(finding.rule, {}).get("severity")
     if wanted and wanted != finding.severity.value:
         return replace(finding, severity=Severity(wanted))
@@ -257,13 +270,30 @@ def _with_policy_severity(finding: Finding, policy: Policy) -> Finding:
 
 def apply_suppressions(findings: list[Finding], repo: RepoContext) -> tuple[list[Finding], int, list[Finding]]:
     """Findings not suppressed, how many were, and the findings about suppressions lacking a reason."""
-    by_path: dict[str, list[Suppression]] = {}
+    kept, suppressed, extra = suppress(findings, *suppression_index(repo))
+    return kept, len(suppressed), extra
+
+
+SuppressionsByPath = dict[str, list[Suppression]]
+SuppressionsByObject = dict[tuple[str | None, str], Suppression]
+
+
+def suppression_index(repo: RepoContext) -> tuple[SuppressionsByPath, SuppressionsByObject]:
+    """The repository's comment suppressions by path, and its hubs' annotations by (hub, object)."""
+    by_path: SuppressionsByPath = {}
     for src in repo.files:
         if src.text and "hubguard" in src.text.lower():
             by_path[src.path] = comment_suppressions(src.path, src.text)
-    by_object: dict[tuple[str | None, str], Suppression] = {}
+    by_object: SuppressionsByObject = {}
     for hub in repo.hubs.values():
         _collect_annotations(hub, by_object)
+    return by_path, by_object
+
+
+def suppress(findings: list[Finding], by_path: SuppressionsByPath,
+             by_object: SuppressionsByObject) -> tuple[list[Finding], set[tuple], list[Finding]]:
+    """Findings not suppressed, what was suppressed (once per place: rule, path, line, column,
+    object, message), and the findings about suppressions lacking a reason."""
     kept, extra = [], []
     suppressed_keys: set[tuple] = set()
     reported: set[tuple] = set()
@@ -286,7 +316,7 @@ def apply_suppressions(findings: list[Finding], repo: RepoContext) -> tuple[list
                 reported.add((s.path, s.line))
                 extra.append(Finding(MISSING_REASON, Severity.ERROR, s.path, s.line, s.column, None, finding.object,
                                      f"suppression of {finding.rule} needs a reason; it is not honoured"))
-    return kept, len(suppressed_keys), extra
+    return kept, suppressed_keys, extra
 
 
 def _collect_annotations(hub: HubInventory, into: dict) -> None:

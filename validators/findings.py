@@ -67,6 +67,7 @@ class Report:
     hub_files: dict[str, set[str]] = field(default_factory=dict)
     baseline_known: int = 0
     internal_errors: list[str] = field(default_factory=list)  # rule crashes: exit 3 after the report
+    shard: dict | None = None  # what `hubguard merge` needs of a --shard run (JSON format only)
 
     @property
     def errors(self) -> int:

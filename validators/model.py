@@ -174,6 +174,7 @@ class HubInventory:
     name: str
     policy: HubPolicy
     objects: list[K8sObject] = field(default_factory=list)
+    problems: list["RenderProblem"] = field(default_factory=list)  # what could not be rendered
 
     @cached_property
     def _by_kind(self) -> dict[str, list[K8sObject]]:
@@ -229,7 +230,18 @@ class RepoContext:
     policy: Policy
     files: list[SourceFile] = field(default_factory=list)
     hubs: dict[str, HubInventory] = field(default_factory=dict)
-    render_problems: list[RenderProblem] = field(default_factory=list)
+    # hub -> fleet rule id -> what that rule kept of the hub (Rule.summarise)
+    summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    run_hubs: list[str] | None = None  # every hub of the run, also those another shard renders
+
+    @property
+    def hubs_in_run(self) -> list[str]:
+        """The hubs this run checks (all of them, or those chosen with --hub), rendered here or not."""
+        return sorted(self.run_hubs if self.run_hubs is not None else set(self.hubs) | set(self.summaries))
+
+    def summaries_of(self, rule_id: str) -> dict[str, Any]:
+        """hub -> what the fleet rule `rule_id` kept of it."""
+        return {hub: kept[rule_id] for hub, kept in self.summaries.items() if rule_id in kept}
 
     @property
     def hub_names(self) -> list[str]:

@@ -38,6 +38,7 @@ def test_rule_is_declared_completely(rule_id):
     assert "FAIL" in rule.doc and "PASS" in rule.doc, "doc needs a failing and a passing example"
     assert len(rule.remediation.strip()) > 40
     assert isinstance(rule.scope, Scope) and callable(rule.check)
+    assert (rule.scope is Scope.FLEET) == callable(rule.summarise), "a fleet rule says what it keeps of each hub"
     for name, spec in rule.options.items():
         assert "default" in spec and "type" in spec, f"option {name} needs a type and a default"
     # The engine validates options without re-checking their schema each run: check it here.

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from hubguard.engine import ValidateOptions, validate
 from hubguard.errors import HubguardError
+from hubguard.render.shard_plan import Shard
 from hubguard.findings import Report, Severity
 from hubguard.model import RepoContext
 
@@ -16,7 +17,8 @@ from hubguard.model import RepoContext
 def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: tuple[str, ...], policy: Path | None,
                  output_format: str, output: Path | None, fail_on: str, jobs: int | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
-                 write_baseline: Path | None, use_cache: bool = False, debug: bool = False) -> int:
+                 write_baseline: Path | None, use_cache: bool = False, shard: Shard | None = None,
+                 debug: bool = False) -> int:
     from hubguard.report.formats import FORMATTERS
     from hubguard.rules.registry import all_rules
 
@@ -35,7 +37,7 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
                 pass  # an unstaged policy file is not part of the commit; the staged state decides
         seen: list[RepoContext] = []
         options = ValidateOptions(root=root, policy_path=policy, hubs=hubs, select=select, ignore=ignore, jobs=jobs,
-                                  progress=True, use_cache=use_cache,
+                                  progress=True, use_cache=use_cache, shard=shard,
                                   observe=seen.append if output_format == "html" else None)
         if changed_since:
             from hubguard.changed_since import options_for_changes
@@ -54,9 +56,19 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
         from hubguard.report.baseline import filter_known
 
         report = filter_known(report, baseline)
+    return write_report(report, output_format, output, fail_on, debug, seen[0] if seen else None)
+
+
+def write_report(report: Report, output_format: str, output: Path | None, fail_on: str, debug: bool = False,
+                 repo: RepoContext | None = None) -> int:
+    """The report in `output_format` on stdout or in `output`; the exit code of SPEC. The HTML
+    report draws excerpts and egress maps from `repo`, the checked repository, when given."""
+    from hubguard.report.formats import FORMATTERS
+    from hubguard.rules.registry import all_rules
+
     rules = all_rules()
     if output_format == "html":
-        text = _html(report, rules, seen[0] if seen else None)
+        text = _html(report, rules, repo)
     elif output_format == "text":
         from hubguard.report.formats.text import render, use_colour
 

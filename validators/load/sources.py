@@ -133,6 +133,11 @@ class SourceLoader:
                     found = self._loaded[rel] = load_file(self._root, rel, self._chart_dirs)
         return found
 
+    @property
+    def paths(self) -> list[str]:
+        """Every file's path, in discovery order, loaded or not."""
+        return list(self._paths)
+
     def all(self) -> list[SourceFile]:
         """Every file, in discovery order (loading those no renderer has asked for yet)."""
         return [self.get(rel) for rel in self._paths]  # type: ignore[misc]

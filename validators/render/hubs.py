@@ -147,7 +147,7 @@ class Renderer:
             problems.extend(RenderProblem(message, location, hub.name) for message, location in follow_problems)
             for next_rel, next_apply, location in reversed(targets):
                 stack.append((next_rel, next_apply, (*chain, rel), location))
-        return HubRender(HubInventory(hub.name, hub, objects), problems, files)
+        return HubRender(HubInventory(hub.name, hub, objects, problems), problems, files)
 
     def _follow(self, batch: list[K8sObject], so_far: list[K8sObject],
                 problems: list[tuple[str, Location]]) -> Iterable[tuple[str, FluxApply, Location]]:

@@ -20,7 +20,10 @@ FAMILIES = ("schema", "secret", "ha", "pii", "suppress")
 class Scope(str, enum.Enum):
     FILE = "file"  # check(file: SourceFile, ctx) once per source file
     HUB = "hub"  # check(hub: HubInventory, ctx) once per rendered hub
-    REPO = "repo"  # check(ctx) once, seeing every hub and file
+    REPO = "repo"  # check(ctx) once, seeing every file and the names of the hubs in the run
+    # check(ctx) once, over what `summarise(hub, ctx)` kept of every hub (ctx.repo.summaries): the
+    # hubs can be released as they are checked, and `hubguard merge` runs it over sharded runs.
+    FLEET = "fleet"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class Rule:
     # backups move between them): it runs only on hubs declared in .hubguard.yaml, never on hubs
     # guessed from folder names (clusters/staging and clusters/production are no HA pair).
     cross_hub: bool = False
+    # Fleet rules: what the check needs of one hub, as JSON values (a shard file carries it).
+    summarise: Callable[[Any, "RuleContext"], Any] | None = None
 
     @property
     def family(self) -> str:

@@ -89,10 +89,32 @@ class RuleRunner:
         return findings
 
     def repository(self) -> list[Finding]:
+        return self._once(Scope.REPO)
+
+    def fleet(self) -> list[Finding]:
+        """The fleet rules, over `repo.summaries` (every hub's, or every shard's in `merge`)."""
+        return self._once(Scope.FLEET)
+
+    def _once(self, scope: Scope) -> list[Finding]:
         findings: list[Finding] = []
-        for rule in self._of(Scope.REPO):
+        for rule in self._of(scope):
             _contained(rule.check, (self.contexts[rule.id],), findings, self.errors, rule.id)
         return findings
+
+    def summarise(self, hub: HubInventory) -> None:
+        """Keep in `repo.summaries` what each fleet rule needs of `hub`, so the hub can be released."""
+        kept: dict[str, Any] = {}
+        for rule in self._of(Scope.FLEET):
+            if rule.summarise is None:
+                continue
+            try:
+                kept[rule.id] = rule.summarise(hub, self.contexts[rule.id])
+            except Exception as exc:
+                if self.errors is None:
+                    raise
+                self.errors.append(f"internal error in {rule.id} on hub {hub.name}: {type(exc).__name__}: {exc}\n"
+                                   f"{traceback.format_exc()}")
+        self.repo.summaries[hub.name] = kept
 
 
 def run_rules(repo: RepoContext, rules: Iterable[Rule], errors: list[str] | None = None) -> list[Finding]:
@@ -101,7 +123,8 @@ def run_rules(repo: RepoContext, rules: Iterable[Rule], errors: list[str] | None
     findings = runner.files(repo.files)
     for hub in repo.hubs.values():
         findings.extend(runner.hub(hub))
-    return findings + runner.repository()
+        runner.summarise(hub)
+    return findings + runner.repository() + runner.fleet()
 
 
 def _contained(check: Callable[..., Iterable[Finding]], args: tuple[Any, ...], into: list[Finding],

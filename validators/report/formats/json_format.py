@@ -25,4 +25,6 @@ def render(report: Report, rules: dict) -> str:
         document["summary"]["baseline"] = report.baseline_known
     if report.notes:
         document["notes"] = report.notes
+    if report.shard is not None:
+        document["shard"] = report.shard
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -27,7 +27,7 @@ def check_control_plane(ctx: RuleContext) -> Iterator[Finding]:
         if not (is_api_model(doc.data) and isinstance(doc.data["properties"].get("masterProfile"), dict)):
             continue
         hub = _hub_of(doc, ctx, hubs)
-        if hub is not None and hub not in ctx.repo.hubs:
+        if hub is not None and hub not in ctx.repo.hubs_in_run:
             continue  # `--hub` left that hub out of this run
         masters = as_int(doc.data["properties"]["masterProfile"].get("count"), 1)
         if masters is not None and (masters < min_masters or masters % 2 == 0):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from hubguard.findings import Finding, Severity
-from hubguard.model import K8sObject
+from hubguard.findings import Finding, Location, Severity
+from hubguard.model import HubInventory
 from hubguard.rules.ha.common import policy_location
 from hubguard.rules.registry import Rule, RuleContext, Scope
 from hubguard.rules.workloads import SERVING_KINDS
@@ -41,29 +41,40 @@ def _declared_hubs(declared: dict[WorkloadKey, set[str]], key: WorkloadKey) -> s
     return declared.get(key, set()) | declared.get((kind, None, name), set())
 
 
+def deployed_workloads(hub: HubInventory, ctx: RuleContext) -> list[list]:
+    """What hub-parity keeps of a hub: each workload's kind, namespace, name, reference and where
+    its name is written (path, line, column)."""
+    rows = []
+    for obj in hub.of_kind(*SERVING_KINDS):
+        at = obj.locate("metadata", "name")
+        rows.append([obj.kind, obj.namespace, obj.name, obj.ref, at.path, at.line, at.column])
+    return rows
+
+
 def check_hub_parity(ctx: RuleContext) -> Iterator[Finding]:
-    hubs = sorted(ctx.repo.hubs)
+    deployed = ctx.repo.summaries_of(ctx.rule.id)
+    hubs = sorted(deployed)
     if len(hubs) < 2:
         return  # nothing to compare (one hub, or `--hub` chose one)
-    where: dict[WorkloadKey, dict[str, K8sObject]] = {}
+    where: dict[WorkloadKey, dict[str, list]] = {}
     for name in hubs:
-        for obj in ctx.repo.hubs[name].of_kind(*SERVING_KINDS):
-            where.setdefault((obj.kind, obj.namespace, obj.name), {})[name] = obj
+        for row in deployed[name]:
+            where.setdefault((row[0], row[1], row[2]), {})[name] = row
     declared = _hub_local(ctx)
     for key, present in sorted(where.items(), key=lambda item: (item[0][0], item[0][1] or "", item[0][2])):
         if len(present) == len(hubs) or set(present) <= _declared_hubs(declared, key):
             continue
         # The finding points at the definition (in a hub that has it) and is attributed to each hub
         # that lacks it: that is the hub whose users lose the workload on failover.
-        first = present[min(present)]
+        kind, _, name, ref, path, line, column = present[min(present)]
         on = ", ".join(sorted(present))
         for missing in (h for h in hubs if h not in present):
             yield ctx.finding(
-                f"{first.kind} {first.name} is deployed on {on} but not on {missing}: add it to {missing}'s "
+                f"{kind} {name} is deployed on {on} but not on {missing}: add it to {missing}'s "
                 f"overlay, or declare it in hub_local of .hubguard.yaml if it belongs on {on} only",
-                first.locate("metadata", "name"),
+                Location(path, line, column),
                 hub=missing,
-                obj=first,
+                obj=ref,
             )
 
 
@@ -105,7 +116,7 @@ single hub, for a lab).""",
 HUB_PARITY = Rule(
     id="ha/hub-parity",
     severity=Severity.ERROR,
-    scope=Scope.REPO,
+    scope=Scope.FLEET,
     summary="A workload is deployed on some hubs but not on others.",
     doc="""Failover only works if the surviving hub runs everything the failed one ran. hubguard renders
 each hub and compares the workloads (Deployments, StatefulSets, DaemonSets, ReplicaSets, by kind,
@@ -131,6 +142,7 @@ really belongs on some hubs only, declare it in .hubguard.yaml:
 (`namespace` may be omitted to match the name in any namespace.)""",
     check=check_hub_parity,
     cross_hub=True,
+    summarise=deployed_workloads,
 )
 
 RULES = [HUB_COUNT, HUB_PARITY]

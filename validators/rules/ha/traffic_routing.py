@@ -122,7 +122,7 @@ ROUTING_KINDS = {
 
 
 def check_traffic(ctx: RuleContext) -> Iterator[Finding]:
-    hubs = sorted(ctx.repo.hubs)
+    hubs = ctx.repo.hubs_in_run
     profiles = [p for doc in ctx.repo.documents() for p in find_profiles(doc)]
     if not profiles:
         # Only a routing the policy declares is demanded: many repositories route users elsewhere.

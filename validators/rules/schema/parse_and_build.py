@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from hubguard.findings import Finding, Location, Severity
-from hubguard.model import SourceFile
+from hubguard.model import HubInventory, SourceFile
 from hubguard.rules.registry import Rule, RuleContext, Scope
 
 
@@ -15,8 +15,8 @@ def check_yaml(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     yield ctx.finding(src.error.message, Location(src.path, src.error.line, src.error.column))
 
 
-def check_render(ctx: RuleContext) -> Iterator[Finding]:
-    for problem in ctx.repo.render_problems:
+def check_render(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
+    for problem in hub.problems:
         yield ctx.finding(problem.message, problem.location, hub=problem.hub)
 
 
@@ -50,7 +50,7 @@ PASS:
 RENDER_ERROR = Rule(
     id="schema/render-error",
     severity=Severity.ERROR,
-    scope=Scope.REPO,
+    scope=Scope.HUB,
     summary="A kustomize root (hub root, Flux Kustomization path, Argo CD source path) does not build.",
     doc="""hubguard renders what each hub receives with the real kustomize. A root that does not build
 fails on the hub too: Flux marks the Kustomization not ready and applies nothing from it. Remote

@@ -1,0 +1,155 @@
+"""`validate --shard K/N` + `merge` = the unsharded run, finding for finding.
+
+The corpus has findings of every kind a merge must fold: a file finding on no hub (a plaintext
+Secret in the shared base), rendered findings per hub (a password substituted by Flux on two hubs
+of three), hub rules, a render error on one hub, repository rules naming hubs (the traffic manager
+lacks one), the cross-hub rule (a workload missing on one hub) and a comment suppression of a
+cross-hub finding."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from testkit import flux_kustomization
+
+HUBS = ("amsterdam", "berlin", "cairo", "dublin")
+DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}, namespace: shop}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers:
+      - name: {name}
+        image: registry.local/{name}:1.0.0
+        env:
+        - {{name: DB_PASSWORD, value: "${{DB_PASSWORD}}"}}
+"""
+SECRET = "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\nstringData:\n  password: Zq8-very-Real-pass-2024\n"
+TRAFFIC = json.dumps({"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                      "contentVersion": "1.0.0.0", "resources": [{
+                          "type": "Microsoft.Network/trafficManagerProfiles", "name": "shop", "apiVersion": "2018-08-01",
+                          "properties": {"trafficRoutingMethod": "Priority", "monitorConfig": {"protocol": "HTTPS", "port": 443},
+                                         "endpoints": [{"name": hub, "type": "Microsoft.Network/trafficManagerProfiles/externalEndpoints",
+                                                        "properties": {"target": f"shop.{hub}.local", "endpointStatus": "Enabled"}}
+                                                       for hub in HUBS[:3]]}}]}, indent=2)
+
+
+def corpus() -> dict[str, str]:
+    files = {
+        ".hubguard.yaml": "hubs:\n" + "".join(f"  {hub}: {{roots: [clusters/{hub}], onprem_cidrs: [10.{i}.0.0/16]}}\n"
+                                             for i, hub in enumerate(HUBS)),
+        "apps/base/kustomization.yaml": "resources:\n- web.yaml\n- secret.yaml\n",
+        "apps/base/web.yaml": DEPLOY.format(name="web"),
+        "apps/base/secret.yaml": SECRET,
+        "apps/extra/kustomization.yaml": "resources:\n- ../base\n- worker.yaml\n- reports.yaml\n",
+        "apps/extra/worker.yaml": DEPLOY.format(name="worker"),
+        "apps/extra/reports.yaml": DEPLOY.format(name="reports").replace(
+            "metadata: {name: reports, namespace: shop}", "metadata: {name: reports, namespace: shop}  # hubguard: ignore[ha/hub-parity] reports run where the archive is"),
+        "apps/broken/kustomization.yaml": "resources:\n- ../base\npatches:\n- path: missing.yaml\n",
+        "global/traffic-manager.json": TRAFFIC,
+    }
+    overlays = {"amsterdam": "extra", "berlin": "extra", "cairo": "base", "dublin": "broken"}
+    for hub in HUBS:
+        password = "Xk4-rendered-secret-99" if hub in ("amsterdam", "berlin") else "${DB_PASSWORD}"
+        substitute = {"DB_PASSWORD": password} if hub in ("amsterdam", "berlin") else None
+        files[f"clusters/{hub}/apps.yaml"] = flux_kustomization(f"./apps/{overlays[hub]}", substitute)
+    return files
+
+
+def _key(finding: dict) -> tuple:
+    return tuple(json.dumps(finding[k]) for k in sorted(finding))
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory):
+    from conftest import init_repo
+    from hubguard.cli import main
+
+    root = init_repo(tmp_path_factory.mktemp("shards") / "repo", corpus())
+    out = tmp_path_factory.mktemp("out") / "whole.json"
+    code = main(["validate", str(root), "--format", "json", "--output", str(out), "--no-cache"])
+    return root, code, json.loads(out.read_text())
+
+
+def test_the_corpus_has_every_kind_of_finding_a_merge_folds(whole):
+    _, code, report = whole
+    rules = {(f["rule"], f["hub"]) for f in report["findings"]}
+    assert code == 1
+    assert ("secret/plaintext-secret", None) in rules  # a file finding
+    assert ("schema/render-error", "dublin") in rules
+    assert ("ha/hub-parity", "cairo") in rules and ("ha/hub-parity", "dublin") in rules
+    assert ("ha/traffic-routing", "dublin") in rules and ("ha/replicas", None) not in rules
+    assert any(rule == "ha/replicas" and hub is not None for rule, hub in rules)  # on some hubs only
+    assert report["summary"]["suppressed"] == 2  # reports, missing on cairo and dublin
+
+
+@pytest.mark.parametrize("count", [2, 3, 4])
+def test_shards_merged_are_the_whole_run(whole, tmp_path, hubguard, count):
+    root, code, report = whole
+    shards = []
+    for index in range(1, count + 1):
+        shard = tmp_path / f"shard-{index}.json"
+        result = hubguard("validate", str(root), "--shard", f"{index}/{count}", "--format", "json", "--output", str(shard))
+        assert result[0] in (0, 1), result[2]
+        shards.append(shard)
+    rendered = [json.loads(s.read_text())["shard"]["rendered"] for s in shards]
+    assert sorted(h for hubs in rendered for h in hubs) == sorted(HUBS) and all(rendered)  # each hub once
+    merged_code, out, err = hubguard("merge", *map(str, shards), "--format", "json")
+    merged = json.loads(out)
+    assert merged_code == code, err
+    assert sorted(map(_key, merged["findings"])) == sorted(map(_key, report["findings"]))
+    assert merged["findings"] == report["findings"]  # same order too
+    assert merged["summary"] == report["summary"]
+
+
+def test_merge_writes_any_format_with_validates_exit_codes(whole, tmp_path, hubguard):
+    root, _, _ = whole
+    shards = [str(tmp_path / f"s{i}.json") for i in (1, 2)]
+    for index, shard in enumerate(shards, 1):
+        hubguard("validate", str(root), "--shard", f"{index}/2", "--format", "json", "--output", shard)
+    code, out, _ = hubguard("merge", *shards, "--format", "sarif")
+    sarif = json.loads(out)
+    assert code == 1 and any(r["ruleId"] == "ha/hub-parity" for r in sarif["runs"][0]["results"])
+    code, out, _ = hubguard("merge", *shards)
+    assert code == 1 and "ha/hub-parity" in out
+
+
+def test_merge_refuses_what_is_not_the_shards_of_one_run(whole, tmp_path, hubguard):
+    root, _, _ = whole
+    shards = [str(tmp_path / f"s{i}.json") for i in (1, 2, 3)]
+    for index, shard in enumerate(shards, 1):
+        hubguard("validate", str(root), "--shard", f"{index}/3", "--format", "json", "--output", shard)
+    code, _, err = hubguard("merge", shards[0], shards[1])
+    assert code == 2 and "shard(s) 3 of 3 missing" in err
+    code, _, err = hubguard("merge", shards[0], shards[0], shards[1], shards[2])
+    assert code == 2 and "given twice" in err
+    plain = tmp_path / "plain.json"
+    hubguard("validate", str(root), "--format", "json", "--output", str(plain), "--no-cache")
+    code, _, err = hubguard("merge", str(plain))
+    assert code == 2 and "not a shard" in err
+    code, _, err = hubguard("validate", str(root), "--shard", "3/2", "--format", "json")
+    assert code == 2 and "--shard" in err
+    code, _, err = hubguard("validate", str(root), "--shard", "1/2")
+    assert code == 2 and "--format json" in err
+
+
+def test_hubs_are_shared_out_by_what_they_read(make_repo):
+    from hubguard.engine import ValidateOptions, open_repository
+    from hubguard.render.shard_plan import Shard
+
+    files = corpus()
+    files.update({f"apps/extra/job-{i}.yaml": DEPLOY.format(name=f"job-{i}") for i in range(12)})
+    files["apps/extra/kustomization.yaml"] = "resources:\n- ../base\n- worker.yaml\n- reports.yaml\n" + "".join(
+        f"- job-{i}.yaml\n" for i in range(12))
+    root = make_repo(files)
+    policy, loader, _ = open_repository(ValidateOptions(root=root))
+    names = sorted(policy.hubs)
+    shares = [Shard(i, 2).hubs(names, policy, loader) for i in (1, 2)]
+    # amsterdam and berlin read apps/extra (17 files): one each, the small hubs go with them
+    assert shares == [["amsterdam", "cairo"], ["berlin", "dublin"]]
+    assert shares == [Shard(i, 2).hubs(names, policy, loader) for i in (1, 2)]  # deterministic
