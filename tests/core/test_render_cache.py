@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import git, write_tree
 from hubguard.engine import ValidateOptions, load_repository, render_hubs
 from hubguard.render.build_cache import BuildCache, default_directory
 from testkit import flux_kustomization
@@ -56,6 +55,17 @@ configMapGenerator:
   files: [settings.properties]
 """
 POLICY = "hubs:\n  a: {roots: [clusters/a]}\n  b: {roots: [clusters/b]}\n"
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+
+
+def _git_status(root: Path) -> str:
+    return subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--ignored"], check=True,
+                          capture_output=True, text=True).stdout
 
 
 def _files() -> dict[str, str]:
@@ -106,7 +116,7 @@ def test_a_second_run_reads_every_build_from_the_cache_and_renders_the_same(repo
     assert _render(repo, warm) == first
     assert _counts(warm) == (2, 0)
     assert _web(first, "a")["spec"]["replicas"] == 3 and _web(first, "b")["spec"]["replicas"] == 4
-    assert git(repo, "status", "--porcelain", "--ignored") == ""  # nothing written into the repository
+    assert _git_status(repo) == ""  # nothing written into the repository
 
 
 @pytest.mark.parametrize("change, misses, check", [

@@ -9,6 +9,7 @@ cross-hub finding."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 from testkit import flux_kustomization
@@ -67,10 +68,13 @@ def _key(finding: dict) -> tuple:
 
 @pytest.fixture(scope="module")
 def whole(tmp_path_factory):
-    from conftest import init_repo
     from hubguard.cli import main
 
-    root = init_repo(tmp_path_factory.mktemp("shards") / "repo", corpus())
+    root = tmp_path_factory.mktemp("shards") / "repo"
+    for rel, text in corpus().items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
     out = tmp_path_factory.mktemp("out") / "whole.json"
     code = main(["validate", str(root), "--format", "json", "--output", str(out), "--no-cache"])
     return root, code, json.loads(out.read_text())
