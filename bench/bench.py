@@ -306,6 +306,29 @@ def sysconfig_path(name: str) -> str:
     return sysconfig.get_paths()[name]
 
 
+def main_fleet(timeout: float, rows: tuple[str, ...]) -> int:
+    """The fleet rows alone (bench/fleet.py): results/latest-fleet.json and their table."""
+    import fleet
+
+    started = time.perf_counter()
+    print(f"machine: {machine()}\nload average: {load_average()}", flush=True)
+    WORK.mkdir(parents=True, exist_ok=True)
+    result = fleet.bench_fleet(WORK, tool("hubguard"), environment(), floor_command, timeout, rows=rows)
+    kubectl = subprocess.run([tool("kubectl"), "version", "--client"], capture_output=True, text=True).stdout.split()
+    hubguard_version = subprocess.run([tool("hubguard"), "--version"], capture_output=True, text=True).stdout.split()
+    data = {"mode": "fleet", "machine": machine(), "load_at_start": load_average(),
+            "versions": {"hubguard": hubguard_version[-1:], "kubectl/kustomize": kubectl[-1:]},
+            **fleet.to_json(result), "elapsed_s": round(time.perf_counter() - started, 1)}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for path in (RESULTS / f"bench-{stamp}-fleet.json", RESULTS / "latest-fleet.json"):
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    print()
+    print(fleet.table(result))
+    print(f"\nresults: bench/results/latest-fleet.json ({data['elapsed_s']:.0f} s in all)")
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -315,7 +338,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-hub", default="medium,large", help="sizes on which to time --hub runs")
     parser.add_argument("--profile", action="store_true", help="also profile hubguard on the medium corpus")
     parser.add_argument("--timeout", type=float, default=240.0, help="kill any single run after this many seconds")
+    parser.add_argument("--only", choices=("fleet", "fleet-warm", "fleet-shards", "fleet-memory"),
+                        help="only these rows: fleet = render cache (warm), sharding and memory (issue 22), or one of them")
     args = parser.parse_args(argv)
+    if args.only:
+        rows = ("warm", "shards", "memory") if args.only == "fleet" else (args.only.split("-", 1)[1],)
+        return main_fleet(args.timeout, rows)
     sizes = args.sizes.split(",") if args.sizes else (["small", "medium"] if args.quick else ["small", "medium", "large"])
     started = time.perf_counter()
     results: dict = {"mode": "quick" if args.quick else "full", "machine": machine(), "versions": versions(),
