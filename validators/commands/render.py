@@ -9,6 +9,9 @@ from hubguard.errors import HubguardError
 
 
 def run_render(path, hub: str, policy) -> int:
+    from hubguard.load.policy_file import find_repository_root
+
+    path = find_repository_root(path)
     options = ValidateOptions(root=path, policy_path=policy, hubs=(hub,))
     pol, files, _notes = load_repository(options)
     result = render_hubs(path, pol, files, [hub], None)[hub]

@@ -26,6 +26,9 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
         raise HubguardError(f"{path}: no such directory")
     if policy is not None and not policy.is_file():
         raise HubguardError(f"{policy}: policy file not found")
+    from hubguard.load.policy_file import find_repository_root
+
+    path = find_repository_root(path)
     with ExitStack() as stack:
         root = path
         scope_note = None

@@ -18,6 +18,20 @@ from hubguard.policy import (
 )
 
 
+def find_repository_root(path: Path) -> Path:
+    """The root of the repository `path` lies in, found upward as git finds its work tree: the
+    nearest folder holding .hubguard.yaml, not above the git work tree's top; else that top; else
+    `path` itself. `validate apps/` then checks the repository under its own policy, and paths in
+    the output stay relative to the repository root."""
+    if not path.is_dir():
+        return path  # the caller reports it
+    start = path.resolve()
+    for folder in (start, *start.parents):
+        if (folder / POLICY_FILE).is_file() or (folder / ".git").exists():
+            return folder if folder != start else path
+    return path
+
+
 def load_policy(root: Path, explicit: Path | None = None) -> Policy:
     """The policy for `root`: `explicit` if given, else `root/.hubguard.yaml`, else defaults.
     Hubs not declared there are discovered from `clusters/<hub>/` folders (SPEC)."""
