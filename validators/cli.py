@@ -94,6 +94,15 @@ def merge(ctx: click.Context, shards: tuple[Path, ...], output_format: str | Non
 
 
 @cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+def init(path: Path) -> None:
+    """Write a starter .hubguard.yaml for the repository at PATH from what discovery finds (never overwrites)."""
+    from hubguard.commands.init import run_init
+
+    sys.exit(run_init(path))
+
+
+@cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--hub", required=True, metavar="NAME", help="The hub whose objects to print.")
 @click.option("--policy", type=click.Path(path_type=Path), help="Policy file (default: PATH/.hubguard.yaml).")
