@@ -193,6 +193,10 @@ def validate(options: ValidateOptions) -> Report:
     run_names = names
     if options.shard is not None and loader is not None:
         names = options.shard.hubs(names, policy, loader)
+    if any(rule.id == "schema/invalid" for rule in rules):
+        from hubguard.rules.schema.kubernetes_schemas import version_note
+
+        notes.extend(n for n in (version_note(name, policy.hubs[name].kubernetes_version) for name in names) if n)
     cache = user_cache() if options.use_cache and names else None
     started: HubRenders | None = None
     if prepared is not None:
@@ -328,19 +332,41 @@ def _collect_annotations(hub: HubInventory, into: dict) -> None:
 
 def collapse(findings: list[Finding], hubs: list[str]) -> list[Finding]:
     """One finding with hub null for what holds on every hub; hub-specific ones stay per hub.
-    Exact duplicates (a file-level and a rendered view of the same value) are dropped."""
+    The same finding on several hubs: same rule, place and object, and the same key when the rule
+    gives one — its message may then differ per hub (a `${HUB}` rendered into it), and one that
+    holds on every hub says what each hub has. Exact duplicates (a file-level and a rendered
+    view of the same value) are dropped."""
     groups: dict[tuple, list[Finding]] = {}
     for f in findings:
-        groups.setdefault((f.rule, f.path, f.line, f.column, f.object, f.message), []).append(f)
+        groups.setdefault((f.rule, f.path, f.line, f.column, f.object, f.key or f.message), []).append(f)
     out: list[Finding] = []
     every_hub = set(hubs)
     for group in groups.values():
-        seen_hubs = {f.hub for f in group}
-        if None in seen_hubs or (every_hub and every_hub <= seen_hubs):
-            out.append(replace(group[0], hub=None))
+        messages: dict[str | None, set[str]] = {}
+        for f in group:
+            messages.setdefault(f.hub, set()).add(f.message)
+        if None in messages or any(len(m) > 1 for m in messages.values()):
+            # the key does not tell this hub's findings apart: the message does, as it always has
+            by_message: dict[str, list[Finding]] = {}
+            for f in group:
+                by_message.setdefault(f.message, []).append(f)
+            out.extend(f for same in by_message.values() for f in _across_hubs(same, every_hub))
         else:
-            out.extend({f.hub: f for f in group}.values())
+            out.extend(_across_hubs(group, every_hub))
     unique: dict[tuple, Finding] = {}
     for f in out:
         unique.setdefault((f.rule, f.path, f.line, f.column, f.hub, f.object, f.message), f)
     return list(unique.values())
+
+
+def _across_hubs(group: list[Finding], every_hub: set[str]) -> list[Finding]:
+    """One finding with hub null when the group holds on every hub (or is not a hub's), else one
+    per hub."""
+    seen_hubs = {f.hub for f in group}
+    if not (None in seen_hubs or (every_hub and every_hub <= seen_hubs)):
+        return list({f.hub: f for f in group}.values())
+    distinct = {f.message for f in group}
+    if len(distinct) == 1:
+        return [replace(group[0], hub=None)]
+    per_hub = "; ".join(f"on {f.hub}: {f.message}" for f in sorted(group, key=lambda f: f.hub or ""))
+    return [replace(group[0], hub=None, message=per_hub)]

@@ -45,7 +45,7 @@ CASES = [
     ("label-other-hub", cronjob(label="munich"), None),
     ("label-self", cronjob(label="seattle"), "backup-target"),
     ("pod-template-label-self", cronjob(pod_label="seattle"), "backup-target"),
-    ("label-wins-over-address", cronjob(label="munich", env="s3://10.10.4.4/b"), None),
+    ("destination-wins-over-label", cronjob(label="munich", env="s3://10.10.4.4/b"), "value: s3://10.10.4.4"),
     ("address-other-hub", cronjob(), None),
     ("address-own-cidr", cronjob(env="s3://10.10.4.4:9000/backups"), "value: s3://10.10.4.4"),
     ("address-in-args", cronjob(env="s3://backup.example.net/b", args="--host=10.10.0.9"), "args:"),

@@ -50,7 +50,8 @@ RULE = Rule(
 NetworkPolicy with `Egress` in its `policyTypes` selects it (a policy with `egress` rules and no
 `policyTypes` counts too). Policies are additive; one that restricts only ingress leaves egress
 open. A pod with `hostNetwork: true` shares its node's network: most network plugins apply no
-NetworkPolicy to it, so its egress is reported as not governed even when a policy selects it. Checked per hub, for every pod-bearing workload classified as PII (namespace or pod-template
+NetworkPolicy to it, so its egress is reported as not governed even when a policy selects it.
+Checked per hub, for every pod-bearing workload classified as PII (namespace or pod-template
 label `hubguard.io/data-classification: pii`, or a namespace in the policy's `pii.namespaces`).
 
 FAIL (namespace ratings is labelled pii; the only policy restricts ingress):
@@ -64,7 +65,16 @@ FAIL (namespace ratings is labelled pii; the only policy restricts ingress):
       ingress:
       - from: [{podSelector: {matchLabels: {app: ratings-web}}}]
 
-PASS:
+FAIL (a host-network pod: the default-deny policy below does not govern it):
+
+    kind: Deployment
+    metadata: {name: ratings-api, namespace: ratings}
+    spec:
+      template:
+        spec:
+          hostNetwork: true
+
+PASS (the pod network, with a policy that restricts egress):
 
     apiVersion: networking.k8s.io/v1
     kind: NetworkPolicy

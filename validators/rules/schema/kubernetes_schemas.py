@@ -151,6 +151,16 @@ def version_text(version: tuple[int, int]) -> str:
     return f"{version[0]}.{version[1]}"
 
 
+def version_note(hub: str, requested: str | None) -> str | None:
+    """A note for a hub whose `kubernetes_version` predates every bundled schema: its objects are
+    checked against the oldest one instead, which the user should know."""
+    wanted, oldest = parse_version(requested), bundled_versions()[0]
+    if wanted is None or wanted >= oldest:
+        return None
+    return (f"hub {hub}: kubernetes_version {requested} is older than the oldest bundled Kubernetes schema; "
+            f"its objects are checked against {version_text(oldest)}")
+
+
 # --- core kinds ------------------------------------------------------------------------------------
 
 
