@@ -15,6 +15,7 @@ from hubguard.rules.pii.classification import (
 )
 from hubguard.rules.pii.consumed_values import consumed_values
 from hubguard.rules.pii.hosts import PUBLIC_CLOUD_SUFFIXES, HostClassifier, hosts_in
+from hubguard.rules.pii.inbound_exposure import publications
 from hubguard.rules.pii.telemetry_export import telemetry_setting
 from hubguard.rules.pii.value_lines import Spot, line_containing, locate_in_text
 from hubguard.rules.registry import Rule, RuleContext, Scope
@@ -41,7 +42,9 @@ def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
     suffixes = tuple(ctx.options["public_suffixes"]) + tuple(ctx.options["extra_public_suffixes"])
     classifier: HostClassifier = host_classifier(hub, ctx.policy)
     seen: set[tuple[str, tuple, str]] = set()
-    for workload in pii_workloads(hub, ctx.policy.pii):
+    workloads = pii_workloads(hub, ctx.policy.pii)
+    yield from _published(hub, ctx, workloads, classifier)
+    for workload in workloads:
         for cv in consumed_values(hub, workload):
             if telemetry_setting(cv, ctx.policy):
                 continue  # pii/telemetry-export reports it, with a telemetry-specific message
@@ -81,11 +84,28 @@ def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
+def _published(hub: HubInventory, ctx: RuleContext, workloads, classifier: HostClassifier) -> Iterator[Finding]:
+    """Inbound: a PII workload published under a host name that is not on-prem."""
+    for publication in publications(hub, workloads):
+        if classifier.is_onprem(publication.host):
+            continue
+        names = [w.ref for w in publication.workloads]
+        who = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more PII workload(s)"
+        yield ctx.finding(
+            f"{publication.how} publishes {who}, which handles personal data, under {publication.host}: a host "
+            "name outside pii.onprem_domains",
+            publication.obj.locate(*publication.path),
+            hub=hub.name,
+            obj=publication.obj,
+            key=f"{publication.obj.ref}:published:{publication.host}",
+        )
+
+
 RULE = Rule(
     id="pii/public-endpoint",
     severity=Severity.ERROR,
     scope=Scope.HUB,
-    summary="A workload that handles personal data is configured to reach a public cloud host.",
+    summary="A PII workload is configured to reach a public cloud host, or is published under a public host name.",
     doc="""Looks for hosts in the values a PII workload consumes — env values, ConfigMap and Secret keys
 it reads through `valueFrom`/`envFrom`, ConfigMaps mounted as files, container args — whose domain
 is a public cloud service (`azure.com`, `windows.net`, `azurewebsites.net`, `cloudapp.net`,
@@ -95,22 +115,49 @@ namespaces that point at a public cloud host are findings too. On-prem hosts nev
 names, `pii.onprem_domains`, and Azure Stack Hub's own endpoints (`*.local.azurestack.external`),
 so a storage account on the Azure Stack Hub stamp is fine where one in public Azure is not.
 
+Inbound, an Ingress rule, a Gateway API route (`HTTPRoute`, `GRPCRoute`, `TLSRoute`; without
+`hostnames`, the hostnames of the Gateway listeners it attaches to) or a `LoadBalancer` Service
+(named by `external-dns.alpha.kubernetes.io/hostname` or Azure's
+`service.beta.kubernetes.io/azure-dns-label-name`, unless it is an internal load balancer) that
+publishes a PII workload — a backend Service selecting its pods — under a host name outside
+`pii.onprem_domains` is a finding at that host name. Telemetry exports in any form are
+pii/telemetry-export's, never this rule's.
+
 FAIL:
 
     env:
     - name: MONGODB_URI
       value: mongodb://ratings.mongo.cosmos.azure.com:10255/?ssl=true
 
+FAIL (pii.onprem_domains: [corp.example]; Service ratings-web selects the PII pods):
+
+    kind: Ingress
+    spec:
+      rules:
+      - host: ratings.westeurope.cloudapp.azure.com
+        http:
+          paths:
+          - {path: /, pathType: Prefix, backend: {service: {name: ratings-web, port: {number: 8080}}}}
+
 PASS:
 
     env:
     - name: MONGODB_URI
       value: mongodb://mongodb-0.mongodb.ratings.svc.cluster.local:27017/ratings
+
+PASS (published under an on-prem name only):
+
+    kind: Ingress
+    spec:
+      rules:
+      - host: ratings.seattle.corp.example
 """,
     remediation="""Point the workload at an on-prem service (in the cluster, on the Azure Stack Hub stamp —
 `*.local.azurestack.external` — or a host under a domain listed in `pii.onprem_domains` of
 .hubguard.yaml), or move the feature that needs the cloud service into a workload that does not
-handle personal data.
+handle personal data. Publish PII workloads only under host names of the on-prem domains
+(`pii.onprem_domains`); a deliberate public front door is accepted with a suppression and its
+reason.
 
     env:
     - name: STORAGE_URL

@@ -1,0 +1,130 @@
+"""pii/public-endpoint, inbound: an Ingress, Gateway API route or LoadBalancer Service publishing a
+PII workload under a host name outside pii.onprem_domains (real rendered repositories)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from testkit import flux_hub_repo
+
+BASE = {
+    "namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ratings\n  labels:\n"
+                      "    hubguard.io/data-classification: pii\n",
+    "web.yaml": textwrap.dedent("""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: ratings-web
+          namespace: ratings
+        spec:
+          replicas: 2
+          selector:
+            matchLabels: {app: ratings-web}
+          template:
+            metadata:
+              labels: {app: ratings-web}
+            spec:
+              containers:
+              - name: web
+                image: ratings-web:1
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: ratings-web
+          namespace: ratings
+        spec:
+          selector: {app: ratings-web}
+          ports:
+          - port: 8080
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: status
+          namespace: ratings
+        spec:
+          selector: {app: status-page}
+          ports:
+          - port: 8080
+        """),
+}
+POLICY = {"pii": {"onprem_domains": ["corp.example"]}}
+
+
+def ingress(host: str | None, service: str = "ratings-web") -> str:
+    host_line = f"  - host: {host!r}\n    http:\n" if host else "  - http:\n"
+    return ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ratings\n  namespace: ratings\n"
+            "spec:\n  ingressClassName: nginx\n  rules:\n" + host_line +
+            "      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n"
+            f"          service: {{name: {service}, port: {{number: 8080}}}}\n")
+
+
+def route(hostnames: list[str] | None) -> str:
+    names = "  hostnames:\n" + "".join(f"  - {h}\n" for h in hostnames) if hostnames else ""
+    return ("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: ratings\n  namespace: ratings\n"
+            "spec:\n  parentRefs:\n  - {name: public, namespace: gateways}\n" + names +
+            "  rules:\n  - backendRefs:\n    - {name: ratings-web, port: 8080}\n")
+
+
+GATEWAY = ("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: public\n  namespace: gateways\n"
+           "spec:\n  gatewayClassName: istio\n  listeners:\n  - name: https\n    hostname: \"*.ratings-demo.net\"\n"
+           "    port: 443\n    protocol: HTTPS\n")
+
+
+def load_balancer(annotations: dict[str, str]) -> str:
+    lines = "".join(f"    {k}: {v!r}\n" for k, v in annotations.items())
+    return ("apiVersion: v1\nkind: Service\nmetadata:\n  name: ratings-web-lb\n  namespace: ratings\n  annotations:\n"
+            + lines + "spec:\n  type: LoadBalancer\n  selector: {app: ratings-web}\n  ports:\n  - port: 443\n")
+
+
+# (id, files added to the base, [(file, needle of the reported line)])
+CASES = [
+    ("ingress-public-host", {"expose.yaml": ingress("ratings.westeurope.cloudapp.azure.com")},
+     [("expose.yaml", "host: 'ratings.westeurope")]),
+    ("ingress-any-domain-not-onprem", {"expose.yaml": ingress("ratings.example.com")}, [("expose.yaml", "host:")]),
+    ("ingress-wildcard-public", {"expose.yaml": ingress("*.ratings.example.com")}, [("expose.yaml", "host:")]),
+    ("ingress-onprem-host", {"expose.yaml": ingress("ratings.seattle.corp.example")}, []),
+    ("ingress-non-pii-backend", {"expose.yaml": ingress("status.example.com", service="status")}, []),
+    ("ingress-without-host", {"expose.yaml": ingress(None)}, []),
+    ("httproute-public-hostname", {"expose.yaml": route(["ratings.corp.example", "ratings.example.org"])},
+     [("expose.yaml", "- ratings.example.org")]),
+    ("httproute-onprem-hostname", {"expose.yaml": route(["ratings.corp.example"])}, []),
+    ("httproute-inherits-gateway-listener", {"expose.yaml": route(None), "gateway.yaml": GATEWAY},
+     [("gateway.yaml", "hostname:")]),
+    ("load-balancer-azure-dns-label", {"expose.yaml": load_balancer({"service.beta.kubernetes.io/azure-dns-label-name": "ratings"})},
+     [("expose.yaml", "azure-dns-label-name")]),
+    ("load-balancer-external-dns-public", {"expose.yaml": load_balancer({"external-dns.alpha.kubernetes.io/hostname": "ratings.example.net"})},
+     [("expose.yaml", "external-dns")]),
+    ("load-balancer-external-dns-onprem", {"expose.yaml": load_balancer({"external-dns.alpha.kubernetes.io/hostname": "ratings.corp.example"})}, []),
+    ("load-balancer-internal", {"expose.yaml": load_balancer({"external-dns.alpha.kubernetes.io/hostname": "ratings.example.net",
+                                                              "service.beta.kubernetes.io/azure-load-balancer-internal": "true"})}, []),
+]
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+@pytest.mark.parametrize(("extra", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_inbound_exposure(make_repo, validate_json, extra, expected):
+    root = make_repo(flux_hub_repo({**BASE, **extra}, policy=POLICY))
+    _, report = validate_json(root, "--select", "pii/")
+    found = [(f["rule"], f["path"], f["line"], f["hub"]) for f in report["findings"] if f["rule"] != "pii/no-egress-policy"]
+    assert found == [("pii/public-endpoint", f"apps/base/{name}", line_of(extra[name], needle), None) for name, needle in expected]
+    for finding in report["findings"]:
+        if finding["rule"] == "pii/public-endpoint":
+            assert "Deployment/ratings/ratings-web" in finding["message"] and "outside pii.onprem_domains" in finding["message"]
+
+
+def test_public_host_on_one_hub(make_repo, validate_json):
+    """munich's overlay renames the host to a public one: munich only, at the patch."""
+    patch = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ratings\n  namespace: ratings\n"
+             "spec:\n  rules:\n  - host: ratings.munich.example.de\n    http:\n      paths:\n      - path: /\n"
+             "        pathType: Prefix\n        backend:\n          service: {name: ratings-web, port: {number: 8080}}\n")
+    files = flux_hub_repo({**BASE, "expose.yaml": ingress("ratings.corp.example")}, policy=POLICY,
+                          overlays={"munich": {"patch-host.yaml": patch}})
+    _, report = validate_json(make_repo(files), "--select", "pii/public-endpoint")
+    assert [(f["path"], f["line"], f["hub"]) for f in report["findings"]] == [
+        ("apps/munich/patch-host.yaml", line_of(patch, "host:"), "munich")]

@@ -1,0 +1,141 @@
+"""Inbound exposure: the host names under which a hub publishes PII workloads.
+
+An Ingress rule, a Gateway API route (`HTTPRoute`, `GRPCRoute`, `TLSRoute`) or a `LoadBalancer`
+Service publishes the pods its backend Services select. A host name is public unless it is on-prem
+(`pii.onprem_domains`, in-cluster names, Azure Stack Hub's own endpoints). No rule logic here:
+pii/public-endpoint decides what to report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from hubguard.model import HubInventory, K8sObject
+from hubguard.rules.pii.classification import PiiWorkload, namespace_of
+from hubguard.rules.selectors import selector_matches
+
+ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute")
+EXTERNAL_DNS_HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
+AZURE_DNS_LABEL = "service.beta.kubernetes.io/azure-dns-label-name"
+AZURE_INTERNAL_LB = "service.beta.kubernetes.io/azure-load-balancer-internal"
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A host name under which `obj` publishes PII workloads."""
+
+    obj: K8sObject  # the Ingress, route, Gateway or Service that names the host
+    path: tuple  # where the host is written in `obj`
+    host: str
+    workloads: tuple[PiiWorkload, ...]
+    how: str  # for messages: "Ingress ratings", "HTTPRoute ratings (listener of Gateway public)"
+
+
+def pii_services(hub: HubInventory, workloads: list[PiiWorkload]) -> dict[tuple[str, str], tuple[PiiWorkload, ...]]:
+    """(namespace, name) of each Service whose selector picks pods of a PII workload."""
+    found: dict[tuple[str, str], tuple[PiiWorkload, ...]] = {}
+    for service in hub.of_kind("Service"):
+        selector = service.get("spec", "selector")
+        if not isinstance(selector, dict) or not selector:
+            continue  # no selector: endpoints managed by hand, nothing we can attribute
+        namespace = namespace_of(service)
+        picked = tuple(w for w in workloads if w.namespace == namespace
+                       and selector_matches({"matchLabels": selector}, w.template.labels))
+        if picked:
+            found[(namespace, str(service.name))] = picked
+    return found
+
+
+def publications(hub: HubInventory, workloads: list[PiiWorkload]) -> Iterator[Publication]:
+    services = pii_services(hub, workloads)
+    if not services:
+        return
+    yield from _ingresses(hub, services)
+    yield from _routes(hub, services)
+    yield from _load_balancers(hub, services)
+
+
+def _host(value: object) -> str | None:
+    host = str(value or "").strip().lower().removeprefix("*.")
+    return host or None
+
+
+def _ingresses(hub: HubInventory, services: dict) -> Iterator[Publication]:
+    for ingress in hub.of_kind("Ingress"):
+        namespace = namespace_of(ingress)
+        rules = ingress.get("spec", "rules")
+        default = services.get((namespace, str(ingress.get("spec", "defaultBackend", "service", "name"))), ())
+        for index, rule in enumerate(rules if isinstance(rules, list) else []):
+            if not isinstance(rule, dict) or _host(rule.get("host")) is None:
+                continue  # no host: whatever the controller serves; no name to judge
+            paths = (rule.get("http") or {}).get("paths") if isinstance(rule.get("http"), dict) else None
+            backends = [p.get("backend", {}).get("service", {}).get("name") for p in paths or []
+                        if isinstance(p, dict) and isinstance(p.get("backend"), dict)
+                        and isinstance(p["backend"].get("service"), dict)]
+            picked = tuple(w for name in backends for w in services.get((namespace, str(name)), ())) or default
+            if picked:
+                yield Publication(ingress, ("spec", "rules", index, "host"), _host(rule["host"]) or "",
+                                  _unique(picked), f"Ingress {ingress.name}")
+
+
+def _routes(hub: HubInventory, services: dict) -> Iterator[Publication]:
+    for route in hub.of_kind(*ROUTE_KINDS):
+        namespace = namespace_of(route)
+        picked: list[PiiWorkload] = []
+        rules = route.get("spec", "rules")
+        for rule in rules if isinstance(rules, list) else []:
+            refs = rule.get("backendRefs") if isinstance(rule, dict) else None
+            for ref in refs if isinstance(refs, list) else []:
+                if isinstance(ref, dict) and ref.get("kind", "Service") == "Service" and ref.get("group", "") in ("", "core"):
+                    picked += services.get((str(ref.get("namespace") or namespace), str(ref.get("name"))), ())
+        if not picked:
+            continue
+        hostnames = route.get("spec", "hostnames")
+        if isinstance(hostnames, list) and hostnames:
+            for index, name in enumerate(hostnames):
+                if _host(name):
+                    yield Publication(route, ("spec", "hostnames", index), _host(name) or "", _unique(picked),
+                                      f"{route.kind} {route.name}")
+            continue
+        # No hostnames: the route answers for every host name of the listeners it attaches to.
+        for gateway, path, host in _listener_hosts(hub, route, namespace):
+            yield Publication(gateway, path, host, _unique(picked),
+                              f"{route.kind} {route.name} (listener of Gateway {gateway.name})")
+
+
+def _listener_hosts(hub: HubInventory, route: K8sObject, namespace: str) -> Iterator[tuple[K8sObject, tuple, str]]:
+    parents = route.get("spec", "parentRefs")
+    for ref in parents if isinstance(parents, list) else []:
+        if not isinstance(ref, dict) or ref.get("kind", "Gateway") != "Gateway":
+            continue
+        gateway = hub.find("Gateway", str(ref.get("namespace") or namespace), str(ref.get("name")))
+        listeners = gateway.get("spec", "listeners") if gateway is not None else None
+        for index, listener in enumerate(listeners if isinstance(listeners, list) else []):
+            if not isinstance(listener, dict) or _host(listener.get("hostname")) is None:
+                continue
+            if ref.get("sectionName") and ref.get("sectionName") != listener.get("name"):
+                continue
+            yield gateway, ("spec", "listeners", index, "hostname"), _host(listener["hostname"]) or ""
+
+
+def _load_balancers(hub: HubInventory, services: dict) -> Iterator[Publication]:
+    for service in hub.of_kind("Service"):
+        picked = services.get((namespace_of(service), str(service.name)))
+        if not picked or service.get("spec", "type") != "LoadBalancer":
+            continue
+        annotations = service.annotations
+        if str(annotations.get(AZURE_INTERNAL_LB, "")).lower() == "true":
+            continue  # a private frontend on the hub's own network
+        for name in str(annotations.get(EXTERNAL_DNS_HOSTNAME) or "").split(","):
+            if _host(name):
+                yield Publication(service, ("metadata", "annotations", EXTERNAL_DNS_HOSTNAME), _host(name) or "",
+                                  picked, f"LoadBalancer Service {service.name}")
+        label = _host(annotations.get(AZURE_DNS_LABEL))
+        if label:  # Azure publishes <label>.<region>.cloudapp.azure.com
+            yield Publication(service, ("metadata", "annotations", AZURE_DNS_LABEL), f"{label}.<region>.cloudapp.azure.com",
+                              picked, f"LoadBalancer Service {service.name}")
+
+
+def _unique(workloads) -> tuple[PiiWorkload, ...]:
+    return tuple({w.ref: w for w in workloads}.values())
