@@ -10,6 +10,9 @@ EXAMPLES = [
     ("ha/backup-offsite", ["value: mongodb://10.10.4.4:27017/backup"], ["mongodb://[fd00:20::5]:27017/backup"]),
     ("pii/public-egress", ["except: [169.254.169.254/32]", "{protocol: UDP, port: 53}"],
      ["except: [10.11.0.0/16]", "{port: https}"]),
+    ("pii/public-endpoint", ["host: ratings.westeurope.cloudapp.azure.com"], ["host: ratings.seattle.corp.example"]),
+    ("pii/telemetry-export", ["value: http://otel-collector.monitoring.svc:4317", "exporters: [azuremonitor]"],
+     ["endpoint: tempo.monitoring.svc:4317"]),
     ("pii/no-egress-policy", ["policyTypes: [Ingress]", "hostNetwork: true"], ["policyTypes: [Egress]"]),
 ]
 

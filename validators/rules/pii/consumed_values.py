@@ -64,6 +64,8 @@ def consumed_values(hub: HubInventory, workload: PiiWorkload) -> Iterator[Consum
                 continue
             ref_kind, ref = _value_from(item)
             if ref is None:
+                if isinstance(item.get("valueFrom"), dict):  # fieldRef / resourceFieldRef: set, value known at run time
+                    yield ConsumedValue(name, None, obj, cpath + ("env", i, "name"), True, "env")
                 continue
             found = _lookup(hub, ref_kind, ns, ref.get("name"), ref.get("key"))
             if found is None:
