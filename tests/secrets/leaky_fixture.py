@@ -410,9 +410,11 @@ PLANTED_SPEC: list[tuple[str, str, str | None]] = [
     ("secret/known-token", "apps/ratings/configmap.yaml", F["shared_access_key"]),
     ("secret/sensitive-literal", "apps/ratings/configmap.yaml", PW["props"]),  # embedded properties file
     ("secret/sensitive-literal", "apps/ratings/kustomization.yaml", PW["gen"]),  # configMapGenerator literal
-    ("secret/plaintext-secret", "apps/ratings/kustomization.yaml", "name: mongodb-env"),  # secretGenerator from plain env
+    ("secret/plaintext-secret", "apps/ratings/creds.env", "DB_USER=ratings"),  # secretGenerator env file, each value
+    ("secret/plaintext-secret", "apps/ratings/creds.env", PW["env"]),
     ("secret/sensitive-literal", "apps/ratings/creds.env", PW["env"]),
-    ("secret/plaintext-secret", "apps/ratings/secret-plain.yaml", "username: ratings"),  # stringData
+    ("secret/plaintext-secret", "apps/ratings/secret-plain.yaml", "username: ratings"),  # stringData, each key
+    ("secret/plaintext-secret", "apps/ratings/secret-plain.yaml", PW["plain"]),
     ("secret/plaintext-secret", "apps/ratings/secret-data.yaml", "token:"),
     ("secret/known-token", "apps/ratings/secret-data.yaml", "token:"),  # decoded data scanned
     ("secret/plaintext-secret", "apps/ratings/pull-secret.yaml", ".dockerconfigjson"),

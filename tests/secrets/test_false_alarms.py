@@ -101,10 +101,19 @@ ARM = """\
     }},
     "settings": {
       "storageAccountKey": "[listKeys(variables('storageId'), '2019-06-01').keys[0].value]",
-      "password": "[parameters('machineSettings').adminPassword]"
+      "password": "[parameters('machineSettings').adminPassword]",
+      "commandToExecute": "[concat('powershell -File setup.ps1 -SharedSecret ', parameters('sharedSecret'))]"
     }
-  }]
+  }],
+  "outputs": {"storage": {"type": "string",
+    "value": "[concat('DefaultEndpointsProtocol=https;AccountName=', variables('n'), ';AccountKey=', listKeys(variables('storageId'), '2019-06-01').keys[0].value)]"}}
 }
+"""
+
+SCRIPT = """\
+#!/bin/sh
+# AZURE_DEVOPS_PAT is replaced by the pipeline before this runs
+./config.sh --url AZURE_DEVOPS_URL --auth pat --token AZURE_DEVOPS_PAT --pool POOL_NAME
 """
 
 TERRAFORM = """\
@@ -128,7 +137,7 @@ datasources:
 
 def test_expressions_in_code_and_templates_are_references(make_repo, validate_json) -> None:
     repo = make_repo({"app/settings.py": PYTHON, "arm/azuredeploy.json": ARM, "infra/main.tf": TERRAFORM,
-                      "grafana/datasources.yaml": GRAFANA})
+                      "grafana/datasources.yaml": GRAFANA, "agent/install.sh": SCRIPT})
     _, report = validate_json(repo, "--select", "secret/")
     # In code only the quoted string literal is a literal secret.
     assert secret_findings(report) == [("secret/sensitive-literal", "app/settings.py", line_of(PYTHON, PW))]

@@ -68,7 +68,8 @@ spec:
         "apps/munich/kustomization.yaml": "resources: [../base]\n",
     })
     code, report = validate_json(repo, "--select", "secret/sensitive-literal")
-    assert [(f["path"], f["line"], f["hub"]) for f in report["findings"]] == [("apps/seattle/password.yaml", 13, None)]
+    # Only seattle's overlay adds the patch: the finding is seattle's.
+    assert [(f["path"], f["line"], f["hub"]) for f in report["findings"]] == [("apps/seattle/password.yaml", 13, "seattle")]
     assert PW not in str(report)
 
 
@@ -88,6 +89,6 @@ def test_a_password_flux_substitutes_into_a_patched_object_is_reported_where_the
     })
     code, report = validate_json(repo, "--select", "secret/sensitive-literal")
     found = sorted((f["path"], f["line"], f["hub"]) for f in report["findings"])
-    # The literal in the Flux file itself, and what munich receives at the variable's line.
-    assert found == [("apps/base/deployment.yaml", 19, "munich"), ("clusters/munich/apps.yaml", 15, None)]
+    # The literal in munich's Flux file itself, and what munich receives at the variable's line.
+    assert found == [("apps/base/deployment.yaml", 19, "munich"), ("clusters/munich/apps.yaml", 15, "munich")]
     assert PW not in str(report)

@@ -60,8 +60,10 @@ def test_encrypted_secret_passes(encrypted) -> None:
 def test_decrypted_secret_fails(encrypted) -> None:
     assert encrypted["password"] in encrypted["decrypted"]
     findings = secret_findings({"apps/mongodb.yaml": encrypted["decrypted"]})
-    assert where(findings) == [("secret/plaintext-secret", "apps/mongodb.yaml", 8)]
-    assert encrypted["password"] not in findings[0].message
+    # Each key at its own line, named: both values are readable.
+    assert where(findings) == [("secret/plaintext-secret", "apps/mongodb.yaml", 8), ("secret/plaintext-secret", "apps/mongodb.yaml", 9)]
+    assert "stringData.password" in findings[1].message
+    assert all(encrypted["password"] not in f.message for f in findings)
 
 
 def test_file_covered_by_sops_config_left_unencrypted_fails(encrypted) -> None:
@@ -69,6 +71,7 @@ def test_file_covered_by_sops_config_left_unencrypted_fails(encrypted) -> None:
     assert where(secret_findings(files)) == [
         ("secret/sops-unencrypted", "apps/secrets/mongodb.yaml", 1),
         ("secret/plaintext-secret", "apps/secrets/mongodb.yaml", 8),
+        ("secret/plaintext-secret", "apps/secrets/mongodb.yaml", 9),
     ]
 
 

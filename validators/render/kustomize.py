@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from hubguard.findings import Location
+from hubguard.load.embedded import embedded_documents
 from hubguard.load.sources import parse_yaml
 from hubguard.model import Document
 from hubguard.render.tools import find_tool
@@ -187,12 +188,16 @@ def _walk(directory: Path, repo_root: Path, graph: KustomizeGraph, seen: set[Pat
                 target = local(gen["env"], (key, gindex, "env"))
                 if target is not None and (rel := _rel(target, repo_root)):
                     graph.files.add(rel)
+    # Patches in the order kustomize applies them: a file (`path:`) or written inline (`patch: |`,
+    # a multi-line `patchesStrategicMerge` entry), whose fields are located at their own lines here.
     patch_refs: list[tuple[str, tuple]] = []
     for index, item in enumerate(data.get("patches") or []):
         if isinstance(item, dict) and isinstance(item.get("path"), str):
             patch_refs.append((item["path"], ("patches", index, "path")))
+        elif isinstance(item, dict) and isinstance(item.get("patch"), str):
+            patch_refs.append((item["patch"], ("patches", index, "patch")))
     for index, item in enumerate(data.get("patchesStrategicMerge") or []):
-        if isinstance(item, str) and "\n" not in item:
+        if isinstance(item, str):
             patch_refs.append((item, ("patchesStrategicMerge", index)))
     for index, item in enumerate(data.get("patchesJson6902") or []):
         if isinstance(item, dict) and isinstance(item.get("path"), str):
@@ -202,7 +207,18 @@ def _walk(directory: Path, repo_root: Path, graph: KustomizeGraph, seen: set[Pat
             target = local(ref, (key, index))
             if target is not None and target.is_file() and (rel := _rel(target, repo_root)):
                 graph.files.add(rel)
+    kustomization_lines: list[str] = []
+
+    def lines() -> list[str]:
+        if not kustomization_lines:
+            kustomization_lines.extend(kfile.read_text(encoding="utf-8-sig").splitlines())
+        return kustomization_lines
+
     for ref, keys in patch_refs:
+        if "\n" in ref.strip() or keys[-1] == "patch":
+            inline = embedded_documents(doc, keys, ref, lines)
+            graph.patches.extend(d for d in inline if isinstance(d.data, dict) and d.data.get("kind"))
+            continue
         target = local(ref, keys)
         if target is None:
             continue

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from hubguard.rules.encoding import base64_text
-from hubguard.rules.secret import key_names, token_formats
+from hubguard.rules.secret import key_names, token_formats, value_parts
 
 Locator = Callable[[tuple], tuple[int, int]]
 
@@ -186,13 +186,20 @@ def literal_hits_in_data(data: Any, locate: Locator, options: Options, prefix: s
         """`label` names an env var or parameter (`env`); None: the value is named by its key path.
         The texts are made only for a hit: building them for every value was most of the walk."""
         word = key_names.sensitive_word(key, options.extra_keys, options.ignore_keys)
-        if word and key_names.is_literal_secret(value, options.min_length):
-            line, column = locate(path)
-            if label is not None:
-                where, ident = f"{label} {key}", f"{label}:{key}"
-            else:
-                where, ident = f"key {dotted(path)}", f"{prefix}:{dotted(path)}"
-            yield Hit(line, column, str(value).strip(), word, where, ident, path)
+        literal = word is not None and key_names.is_literal_secret(value, options.min_length)
+        parts = not literal and isinstance(value, str) and "\n" not in value and not key_names.is_expression(value)
+        found = list(_part_hits(value, word, options)) if parts else []
+        if not literal and not found:
+            return
+        line, column = locate(path)
+        if label is not None:
+            where, ident = f"{label} {key}", f"{label}:{key}"
+        else:
+            where, ident = f"key {dotted(path)}", f"{prefix}:{dotted(path)}"
+        if literal:
+            yield Hit(line, column, str(value).strip(), str(word), where, ident, path)
+        for part, part_word in found:
+            yield Hit(line, column, part.value, part_word, f"{where} ({part.kind} {part.key})", f"{ident}:{part.key}", path)
 
     def walk(node: Any, path: tuple) -> Iterator[Hit]:
         if isinstance(node, dict):
@@ -212,6 +219,8 @@ def literal_hits_in_data(data: Any, locate: Locator, options: Options, prefix: s
             for index, child in enumerate(node):
                 if path and path[-1] in ("literals", "args", "command") and isinstance(child, str):
                     yield from literal_hits_in_string(child, locate, options, (*path, index), prefix, str(path[-1]))
+                    if index:
+                        yield from flag_pair_hit(str(node[index - 1]), child, locate, options, (*path, index), prefix)
                 else:
                     yield from walk(child, (*path, index))
 
@@ -221,23 +230,51 @@ def literal_hits_in_data(data: Any, locate: Locator, options: Options, prefix: s
 _LITERAL = re.compile(r"^\s*(?:--set(?:-string)?[= ])?-*([A-Za-z_][\w.\-]*)=(.*)$", re.S)
 
 
+def _part_hits(text: str, key_word: str | None, options: Options) -> Iterator[tuple[value_parts.Part, str]]:
+    """Sensitive parts of a value (flags, connection-string parts, variable defaults) with their
+    credential word; a default counts under a sensitive key whatever its variable is called."""
+    for part in value_parts.parts(text):
+        word = key_names.sensitive_word(part.key, options.extra_keys, options.ignore_keys)
+        word = word or (key_word if part.kind == "default of" else None)
+        if word and key_names.is_literal_secret(part.value, options.min_length):
+            yield part, word
+
+
 def literal_hits_in_string(text: str, locate: Locator, options: Options, path: tuple, prefix: str, field: str) -> Iterator[Hit]:
-    """`KEY=value` strings: kustomize generator literals, `--password=...` container args."""
+    """`KEY=value` strings: kustomize generator literals, `--password=...` container args, and
+    flags or connection strings inside one argument (`sh -c "mysqldump -phunter2 ..."`)."""
+    label = "generator literal" if field == "literals" else "argument"
     match = _LITERAL.match(text)
-    if not match:
+    if match:
+        key, value = match.group(1), match.group(2)
+        word = key_names.sensitive_word(key, options.extra_keys, options.ignore_keys)
+        if word and key_names.is_literal_secret(value, options.min_length):
+            line, column = locate(path)
+            yield Hit(line, column, value.strip().strip("\"'"), word, f"{label} {key}", f"{prefix}:{key}", path)
+            return
+    for part, word in _part_hits(text, None, options):
+        line, column = locate(path)
+        yield Hit(line, column, part.value, word, f"{label} ({part.kind} {part.key})", f"{prefix}:{part.key}", path)
+
+
+_BARE_FLAG = re.compile(r"^-{1,2}([A-Za-z][\w.\-]*)$")
+
+
+def flag_pair_hit(flag: str, value: Any, locate: Locator, options: Options, path: tuple, prefix: str) -> Iterator[Hit]:
+    """`args: ["--password", "hunter2"]`: a flag and its value as two list items."""
+    match = _BARE_FLAG.match(flag)
+    if not match or not isinstance(value, str) or value.startswith("-"):
         return
-    key, value = match.group(1), match.group(2)
-    word = key_names.sensitive_word(key, options.extra_keys, options.ignore_keys)
+    word = key_names.sensitive_word(match.group(1), options.extra_keys, options.ignore_keys)
     if word and key_names.is_literal_secret(value, options.min_length):
         line, column = locate(path)
-        label = "generator literal" if field == "literals" else "argument"
-        yield Hit(line, column, value.strip().strip("\"'"), word, f"{label} {key}", f"{prefix}:{key}", path)
+        yield Hit(line, column, value.strip(), word, f"argument {flag}", f"{prefix}:{match.group(1)}", path)
 
 
 # `key = "value"`, `KEY=value`, `export KEY=value`, `"key": "value"`, `key: value` (YAML-like text only).
 ASSIGNMENT = re.compile(
     r"""(?<![\w.\-$/])(?P<q>["']?)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)(?P=q)[ \t]*(?P<op>:=|=|:)(?![=/])[ \t]*"""
-    r"""(?P<val>"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s#;,"'`][^\s#;,`]*)"""
+    r"""(?P<val>"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s#;,&"'`][^\s#;,&`]*)"""
 )
 _SHELL_EXPANSION = re.compile(r"\$[{(A-Za-z_0-9]|`")
 
@@ -250,18 +287,23 @@ def is_dotenv(path: str) -> bool:
     return name.endswith(".env") or name.startswith(".env")
 
 
-def dotenv_hits(path: str, text: str, options: Options) -> Iterator[Hit]:
-    """`.env` files: the value is the rest of the line (quotes removed, `# comment` after a space dropped)."""
+def dotenv_entries(text: str) -> Iterator[tuple[int, int, str, str]]:
+    """(line, column, key, value) of each `KEY=value` line of a `.env` (or kustomize env) file: the
+    value is the rest of the line (quotes removed, `# comment` after a space dropped)."""
     lines = Lines(text)
     for match in _DOTENV.finditer(text):
         raw = match.group("val")
         quoted = raw[:1] in "\"'" and raw[-1:] == raw[:1] and len(raw) >= 2
         value = raw[1:-1] if quoted else re.sub(r"[ \t]+#.*$", "", raw)
-        key = match.group("key")
+        line, column = lines.at(match.start("val") + (1 if quoted else 0))
+        yield line, column, match.group("key"), value
+
+
+def dotenv_hits(path: str, text: str, options: Options) -> Iterator[Hit]:
+    for line, column, key, value in dotenv_entries(text):
         word = key_names.sensitive_word(key, options.extra_keys, options.ignore_keys)
         if not word or _SHELL_EXPANSION.search(value) or not key_names.is_literal_secret(value, options.min_length):
             continue
-        line, column = lines.at(match.start("val") + (1 if quoted else 0))
         yield Hit(line, column, value, word, key, f"{path}:{key}")
 
 
@@ -273,6 +315,11 @@ CODE_SUFFIXES = (
     ".groovy", ".dart", ".lua", ".r", ".vb", ".fs", ".xaml",
 )
 QUOTED_ONLY_SUFFIXES = (".tf", ".tfvars", ".hcl", *CODE_SUFFIXES)
+
+
+def _inside_quotes(text: str, offset: int) -> bool:
+    before = text[text.rfind("\n", 0, offset) + 1:offset]
+    return before.count('"') % 2 == 1 or before.count("'") % 2 == 1
 
 
 def literal_hits_in_text(path: str, text: str, options: Options, yamlish: bool) -> Iterator[Hit]:
@@ -301,3 +348,13 @@ def literal_hits_in_text(path: str, text: str, options: Options, yamlish: bool) 
             continue
         line, column = lines.at(match.start("val"))
         yield Hit(line, column, value, word, key, f"{path}:{key}")
+    for part in [*value_parts.flags(text), *value_parts.defaults(text)]:
+        word = key_names.sensitive_word(part.key, options.extra_keys, options.ignore_keys)
+        if part.kind == "default of" and word is None:
+            word = key_names.sensitive_word(key_before(text, text.rfind("${", 0, part.offset)), options.extra_keys, options.ignore_keys)
+        if not word or _SHELL_EXPANSION.search(part.value) or not key_names.is_literal_secret(part.value, options.min_length):
+            continue
+        if quoted_only and not _inside_quotes(text, part.offset):
+            continue  # in code, only a flag written in a string literal is a literal
+        line, column = lines.at(part.offset)
+        yield Hit(line, column, part.value, word, f"{part.kind} {part.key}", f"{path}:{part.key}")

@@ -10,7 +10,10 @@ from hubguard.findings import Finding, Location
 from hubguard.model import SourceFile
 from hubguard.redact import redact
 from hubguard.rules.registry import RuleContext
-from hubguard.rules.secret.candidates import Hit, object_ref
+from hubguard.load.embedded import embedded_documents, may_embed
+from hubguard.rules.secret import key_names
+from hubguard.rules.secret.candidates import Hit, leaves, object_ref
+from hubguard.rules.secret.rendered_values import receiving_hubs
 
 ALLOW_OPTION = {
     "allow": {
@@ -84,7 +87,17 @@ def findings(ctx: RuleContext, path: str, hits: Iterable[Hit], message: str, obj
         if allowed(ctx, hit):
             continue
         text = message.format(kind=hit.kind, where=hit.where, value=redact(hit.value), detail=hit.detail)
-        yield ctx.finding(text, Location(path, hit.line, hit.column), hub=hub, obj=obj if obj is not None else hit.obj, key=hit.ident)
+        yield from finding_for_hubs(ctx, text, Location(path, hit.line, hit.column), hub=hub,
+                                    obj=obj if obj is not None else hit.obj, key=hit.ident)
+
+
+def finding_for_hubs(ctx: RuleContext, message: str, location: Location, *, hub: str | None = None, obj: Any = None,
+                     key: str | None = None, received_in: str | None = None) -> Iterator[Finding]:
+    """A finding for the hub it concerns: a file-level one (`hub` None) is one per hub that receives
+    the file (or `received_in`, the kustomization of a generator input) when only some do, else
+    hub-independent."""
+    for name in [hub] if hub is not None else receiving_hubs(ctx.repo, received_in or location.path):
+        yield ctx.finding(message, location, hub=name, obj=obj, key=key)
 
 
 def scannable(src: SourceFile) -> bool:
@@ -117,3 +130,12 @@ def documents(src: SourceFile) -> list:
         docs, _ = parse_yaml(src.path, text)
         return docs
     return []
+
+
+def embedded(src: SourceFile, doc: Any, words: Iterable[str] = ()) -> Iterator[tuple[tuple, Any]]:
+    """(path, document) for YAML/JSON embedded in the string fields of `doc` that mention a
+    credential word (or one of `words`): parsing every multi-line string would cost for nothing."""
+    for path, value in leaves(doc.data):
+        if may_embed(value) and key_names.mentions_credential(value, tuple(words)):
+            for inner in embedded_documents(doc, path, value, lambda: src.lines):
+                yield path, inner

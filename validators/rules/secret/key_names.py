@@ -45,6 +45,15 @@ def normalise(key: str) -> str:
     return _NORMALISE.sub("", key).lower()
 
 
+# Every word of SENSITIVE_WORDS (and `pass`) contains one of these.
+_CREDENTIAL_HINT = re.compile("pass|pwd|secret|token|key|credential|conn", re.I)
+
+
+def mentions_credential(text: str, extra: tuple[str, ...] = ()) -> bool:
+    """Whether a text could hold a sensitive key at all (a cheap test before parsing it)."""
+    return bool(_CREDENTIAL_HINT.search(text)) or any(word.lower() in text.lower() for word in extra)
+
+
 def sensitive_word(key: str, extra: Iterable[str] = (), ignore: Iterable[str] = ()) -> str | None:
     """The credential word a key name carries (`password`, `token`, ...), or None if not sensitive."""
     if isinstance(extra, tuple) and isinstance(ignore, tuple):
@@ -78,6 +87,7 @@ _PLACEHOLDER = re.compile(
       | %[A-Za-z_]+%                  # %VAR% (Windows)
       | __[A-Za-z0-9_]+(?:__)?        # __VAR__, __VAR (token replacement tasks)
       | -{2,}[A-Z0-9_]+-{2,}          # ---VAR--- (sed-replaced markers)
+      | (?-i:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)  # AZURE_DEVOPS_PAT: the name of what goes there
       | \{[^{}]*\}                    # {VAR}, {Binding Password} (XAML)
       | \[[A-Za-z_]+\]                # [UNK], [REDACTED]
       | \#\{[^}]*\}\#?                # #{VAR}# (Azure DevOps)
@@ -131,6 +141,12 @@ def is_placeholder(value: str) -> bool:
         or bool(_VERSION_RANGE.match(text))
         or (_ONE_WORD.match(text) is not None and is_placeholder_secret(text))
     )
+
+
+def is_expression(value: str) -> bool:
+    """An ARM/Bicep expression, Terraform reference or provider reference: nothing in it is literal
+    (`[concat('...;AccountKey=', listKeys(...))]` builds a connection string at deploy time)."""
+    return bool(_EXPRESSION.match(value.strip()))
 
 
 def is_literal_secret(value: object, min_length: int = 3) -> bool:

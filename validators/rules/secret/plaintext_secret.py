@@ -10,6 +10,7 @@ from hubguard.model import SourceFile
 from hubguard.redact import redact
 from hubguard.rules.registry import Rule, RuleContext, Scope
 from hubguard.rules.secret import (
+    candidates,
     common,
     key_names,
     rendered_values,
@@ -18,7 +19,7 @@ from hubguard.rules.secret import (
 )
 from hubguard.rules.secret.candidates import Hit, object_ref
 
-MESSAGE = "Secret has {count} {what} ({where}: {value}); encrypt it with SOPS or use an ExternalSecret"
+MESSAGE = "Secret key {where} holds a {kind} ({value}); encrypt it with SOPS or use an ExternalSecret"
 
 
 def check(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
@@ -27,13 +28,13 @@ def check(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     for doc in common.documents(src):
         if secret_documents.is_secret(doc.data):
             hits = [h for h in secret_documents.plaintext_secret_hits(doc.data, common.locator(doc)) if not common.allowed(ctx, h)]
-            yield from _one_per_secret(ctx, src.path, hits, object_ref(doc.data), doc.data)
+            yield from _per_key(ctx, src.path, hits, object_ref(doc.data))
         elif isinstance(doc.data, dict) and doc.data.get("secretGenerator"):
             yield from _generators(ctx, src, doc)
     for hub, obj, hit in rendered_values.uncovered(src, ctx.repo, _rendered_hits):
         if not common.allowed(ctx, hit):
             path = rendered_values.object_path(obj, hit.path)
-            yield from _one_per_secret(ctx, path, [hit], obj.ref, obj.data, hub)
+            yield from _per_key(ctx, path, [hit], obj.ref, hub)
 
 
 def _rendered_hits(obj, changed: dict) -> Iterator[Hit]:
@@ -43,47 +44,49 @@ def _rendered_hits(obj, changed: dict) -> Iterator[Hit]:
         yield from secret_documents.plaintext_secret_hits(obj.data, rendered_values.object_locator(obj))
 
 
-def _one_per_secret(ctx: RuleContext, path: str, hits: list[Hit], ref: str, data: dict, hub: str | None = None) -> Iterator[Finding]:
-    """One finding per Secret, at its first plaintext value: the fix (encrypt the file) is one act."""
-    if not hits:
-        return
-    first = hits[0]
-    partly = sops_encryption.metadata(data) is not None
-    what = "plaintext value(s) inside its SOPS encryption scope" if partly else "plaintext value(s)"
-    message = MESSAGE.format(count=len(hits), what=what, where=first.where, value=redact(first.value))
-    yield ctx.finding(message, Location(path, first.line, first.column), hub=hub, obj=ref, key=ref)
+def _per_key(ctx: RuleContext, path: str, hits: list[Hit], ref: str, hub: str | None = None) -> Iterator[Finding]:
+    """One finding per leaking key, at its own line and named: each is a value to rotate."""
+    for hit in hits:
+        message = MESSAGE.format(where=hit.where, kind=hit.kind, value=redact(hit.value))
+        yield from common.finding_for_hubs(ctx, message, Location(path, hit.line, hit.column), hub=hub, obj=ref, key=hit.ident)
 
 
 def _generators(ctx: RuleContext, src: SourceFile, doc) -> Iterator[Finding]:
     """A kustomize secretGenerator makes a plaintext Secret unless every input file is SOPS-encrypted
-    (Flux decrypts those at build time)."""
+    (Flux decrypts those at build time). Each plaintext value is reported where it is written: a
+    literal at its line, an env file's value at its line in that file, a whole file at its top."""
     folder = posixpath.dirname(src.path)
     for index, gen in enumerate(doc.data.get("secretGenerator") or []):
         if not isinstance(gen, dict):
             continue
         name = str(gen.get("name") or index)
-        plain: list[tuple[str, str]] = []
-        for literal in gen.get("literals") or []:
+        found: list[tuple[str, Hit]] = []
+        for lindex, literal in enumerate(gen.get("literals") or []):
             key, _, value = str(literal).partition("=")
             if value.strip() and not key_names.is_placeholder(value):
-                plain.append((f"literal {key}", value))
-        for ref in [*(gen.get("files") or []), *(gen.get("envs") or []), *([gen["env"]] if gen.get("env") else [])]:
+                line, column = doc.position("secretGenerator", index, "literals", lindex)
+                found.append((src.path, Hit(line, column, value, "", f"literal {key}", f"secretGenerator:{name}:{key}")))
+        envs = [*(gen.get("envs") or []), *([gen["env"]] if gen.get("env") else [])]
+        for ref in [*(gen.get("files") or []), *envs]:
             rel = posixpath.normpath(posixpath.join(folder, str(ref).split("=", 1)[-1]))
             target = ctx.repo.file(rel)
             if target is None or target.kind == "skipped" or not (target.text or "").strip():
                 continue  # missing files are schema/render-error; binary ones are not readable here
-            if not sops_encryption.file_is_encrypted(target):
-                plain.append((f"file {rel}", target.text or ""))
-        if not plain:
-            continue
-        line, column = doc.position("secretGenerator", index, "name")
-        ident = f"secretGenerator:{name}"
-        hit = Hit(line, column, plain[0][1], "", plain[0][0], ident)
-        if common.allowed(ctx, hit):
-            continue
-        message = (f"secretGenerator '{name}' makes a Secret from plaintext ({plain[0][0]}); "
-                   "encrypt its input files with SOPS or use an ExternalSecret")
-        yield ctx.finding(message, Location(src.path, line, column), obj=f"Secret/{name}", key=ident)
+            if sops_encryption.file_is_encrypted(target):
+                continue
+            if ref not in envs:
+                found.append((rel, Hit(1, 1, target.text or "", "", f"file {rel}", f"secretGenerator:{name}:{rel}")))
+                continue
+            for line, column, key, value in candidates.dotenv_entries(target.text or ""):
+                if value.strip() and not key_names.is_placeholder(value):
+                    found.append((rel, Hit(line, column, value, "", f"env file key {key}", f"secretGenerator:{name}:{key}")))
+        for path, hit in found:
+            if common.allowed(ctx, hit):
+                continue
+            message = (f"secretGenerator '{name}' makes a Secret from plaintext ({hit.where}: {redact(hit.value)}); "
+                       "encrypt its input files with SOPS or use an ExternalSecret")
+            yield from common.finding_for_hubs(ctx, message, Location(path, hit.line, hit.column), obj=f"Secret/{name}",
+                                               key=hit.ident, received_in=src.path)
 
 
 PLAINTEXT_SECRET = Rule(
@@ -96,8 +99,11 @@ Secrets in Git must be SOPS-encrypted (Flux decrypts them in the cluster) or rep
 ExternalSecret that fetches the value from Key Vault or Vault. Both `data` and `stringData` are
 checked; `data` values are base64-decoded (secret/known-token also scans the decoded text). A file
 that carries SOPS metadata but still has a plaintext value inside its `encrypted_regex` (or
-outside its `unencrypted_suffix`) scope was edited after encryption and is a leak too. A
-`secretGenerator` is reported when it has literals or reads a file that is not SOPS-encrypted.
+outside its `unencrypted_suffix`) scope was edited after encryption and is a leak too. Each
+leaking key is reported at its own line, named; a `data` value that is not valid base64 (the
+secret written as is) or decodes to binary is plaintext too. A `secretGenerator` is reported
+where its plaintext is written: each literal at its line, each value of an `envs:` file at its
+line in that file, a `files:` input at its top.
 Values that are placeholders (`${VAR}` substituted by Flux, `{{ }}` templates) are not plaintext;
 a Flux substitution that puts a literal into a rendered Secret is reported for the hub.
 

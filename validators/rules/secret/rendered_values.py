@@ -28,6 +28,7 @@ class _PerRepository:
     (path -> [(hub, object)]) and each object's `changed_values`, computed on first request."""
 
     anchored: dict[str, list[tuple[str, K8sObject]]]
+    receivers: dict[str, set[str]]  # path -> hubs that receive something written in it
     views: dict[tuple, Any] = field(default_factory=dict)
 
 
@@ -45,14 +46,18 @@ def _state(repo: RepoContext) -> _PerRepository:
     if entry is not None and entry[0]() is repo:
         return entry[1]
     index: dict[str, list[tuple[str, K8sObject]]] = {}
+    receivers: dict[str, set[str]] = {}
     for hub_name, hub in sorted(repo.hubs.items()):
         for obj in hub.objects:
             path = _anchor(obj)
             if path:
                 index.setdefault(path, []).append((hub_name, obj))
+            for written in (path, *(d.path for d in obj.overrides)):
+                if written:
+                    receivers.setdefault(written, set()).add(hub_name)
     for key in [k for k, (ref, _) in _STATE.items() if ref() is None]:
         del _STATE[key]
-    state = _PerRepository(index)
+    state = _PerRepository(index, receivers)
     _STATE[id(repo)] = (weakref.ref(repo), state)
     return state
 
@@ -60,6 +65,15 @@ def _state(repo: RepoContext) -> _PerRepository:
 def anchored(repo: RepoContext) -> dict[str, list[tuple[str, K8sObject]]]:
     """path -> [(hub, object)] for every rendered object, built once per repository."""
     return _state(repo).anchored
+
+
+def receiving_hubs(repo: RepoContext, path: str) -> list[str | None]:
+    """The hubs a finding in file `path` concerns: [None] when every hub (or none) receives what
+    the file holds, else those that do (a Secret only one hub's overlay adds is that hub's)."""
+    hubs = _state(repo).receivers.get(path)
+    if not hubs or hubs >= set(repo.hubs):
+        return [None]
+    return sorted(hubs)
 
 
 def _generator_inputs(src: SourceFile, files: Callable[[str], SourceFile | None]) -> list[str]:

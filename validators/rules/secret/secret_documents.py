@@ -6,6 +6,8 @@ the rules decide severity and wording. None of them reads files.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any, Iterator
 
 from hubguard.rules.secret import key_names, sops_encryption
@@ -32,15 +34,34 @@ def plaintext_secret_hits(data: dict, locate: Locator) -> Iterator[Hit]:
         for path, value in sops_encryption.plaintext_in_scope(data, scope):
             if path[:1] in (("data",), ("stringData",)):
                 line, column = locate(path)
-                yield Hit(line, column, str(value), "plaintext value in a SOPS-encrypted Secret", dotted(path),
+                yield Hit(line, column, str(value), "plaintext value inside its SOPS encryption scope", dotted(path),
                           f"{ref}:{dotted(path)}", path)
         return
+    readable = set()
     for path, key, text in secret_values(data):
+        readable.add(path)
         raw = data[path[0]][path[1]]
         if not text.strip() or key_names.is_placeholder(text) or (path[0] == "stringData" and key_names.is_placeholder(str(raw))):
             continue
         line, column = locate(path)
-        yield Hit(line, column, text, "plaintext Secret value", dotted(path), f"{ref}:{dotted(path)}", path)
+        yield Hit(line, column, text, "plaintext value", dotted(path), f"{ref}:{dotted(path)}", path)
+    # `data` that does not decode to text is still readable by anyone: the API server rejects what
+    # is not base64 (so someone wrote the secret itself there), and binary is a keystore or a key.
+    for key, raw in (data.get("data") or {}).items() if isinstance(data.get("data"), dict) else ():
+        path = ("data", key)
+        if path in readable or not isinstance(raw, str) or not raw.strip() or key_names.is_placeholder(raw):
+            continue
+        kind = "value that decodes to binary" if _is_base64(raw) else "value that is not valid base64 (written as plaintext)"
+        line, column = locate(path)
+        yield Hit(line, column, raw, kind, dotted(path), f"{ref}:{dotted(path)}", path)
+
+
+def _is_base64(value: str) -> bool:
+    try:
+        base64.b64decode("".join(value.split()), validate=True)
+    except (ValueError, binascii.Error):
+        return False
+    return True
 
 
 # --- kubeconfig ------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from hubguard.rules.registry import Rule, RuleContext, Scope
 from hubguard.rules.secret import (
     candidates,
     common,
+    helm_templates,
+    key_names,
     rendered_values,
     secret_documents,
     sops_encryption,
@@ -64,12 +66,17 @@ def check(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
             if _owned_elsewhere(doc.data, src.path):
                 continue
             ref = common.doc_ref(doc.data)
-            found = [*candidates.literal_hits_in_data(doc.data, common.locator(doc), options, ref or src.path),
-                     *_multiline_hits(src, doc, options)]
+            embedded = list(_embedded_hits(src, doc, options, ref or src.path))
+            taken = {h.line for h in embedded}
+            found = [*candidates.literal_hits_in_data(doc.data, common.locator(doc), options, ref or src.path), *embedded,
+                     *(h for h in _multiline_hits(src, doc, options) if h.line not in taken)]
             hits.extend(replace(h, obj=ref) for h in found)
     elif src.kind in ("text", "template") or src.error is not None:
         yamlish = src.kind == "template" or src.error is not None
-        hits.extend(candidates.literal_hits_in_text(src.path, src.text or "", options, yamlish))
+        if src.kind == "template":
+            hits.extend(_template_hits(src, options))
+        taken = {h.line for h in hits}
+        hits.extend(h for h in candidates.literal_hits_in_text(src.path, src.text or "", options, yamlish) if h.line not in taken)
     if hits:  # the token scan is only worth its cost when there is something to deduplicate
         taken = _token_lines(ctx, src)
         hits = [h for h in hits if h.line not in taken and not _reported_as_token(ctx, h.value)]
@@ -84,12 +91,34 @@ def _rendered_hits(obj, data: dict, options: candidates.Options) -> Iterator[can
         yield from candidates.literal_hits_in_data(data, rendered_values.object_locator(obj), options, obj.ref)
 
 
+def _template_hits(src: SourceFile, options: candidates.Options) -> Iterator[candidates.Hit]:
+    """A Helm template read as YAML with its actions masked (env `name`/`value` pairs), and the
+    literal defaults of its actions."""
+    text = src.text or ""
+    if key_names.mentions_credential(text, options.extra_keys):
+        for doc in helm_templates.masked_documents(src.path, text):
+            ref = common.doc_ref(doc.data)
+            yield from (replace(h, obj=ref) for h in candidates.literal_hits_in_data(doc.data, common.locator(doc), options, ref or src.path))
+    yield from helm_templates.default_hits(src.path, text, options)
+
+
+def _embedded_hits(src: SourceFile, doc, options: candidates.Options, ref: str) -> Iterator[candidates.Hit]:
+    """YAML or JSON written in a string field (Argo CD `helm.values: |`, an inline kustomize patch,
+    a ConfigMap's `config.yaml: |`): scanned as documents, at their own lines in this file."""
+    for path, emb in common.embedded(src, doc, options.extra_keys):
+        if _owned_elsewhere(emb.data, src.path):
+            continue  # a Secret in an inline patch is secret/plaintext-secret's
+        field = candidates.dotted(path)
+        for hit in candidates.literal_hits_in_data(emb.data, common.locator(emb), options, f"{ref}:{field}"):
+            yield replace(hit, where=f"{field}: {hit.where}", path=path)
+
+
 def _multiline_hits(src, doc, options: candidates.Options) -> Iterator[candidates.Hit]:
     """Config files embedded in YAML (`application.properties: |` in a ConfigMap): their assignments,
     at their own line in the file."""
     lines: list[str] = []
     for path, value in candidates.leaves(doc.data):
-        if not isinstance(value, str) or "\n" not in value.strip() or "=" not in value and ":" not in value:
+        if not isinstance(value, str) or "\n" not in value.strip() or not any(c in value for c in ("=", ":", " -")):
             continue
         found = list(candidates.literal_hits_in_text(src.path, value, options, yamlish=False))
         if not found:
@@ -116,6 +145,14 @@ lines, so it sees env entries whose `name:` and `value:` are on separate lines, 
 HelmRelease and Helm `values`, Argo CD Helm `parameters`, Flux `postBuild.substitute`, kustomize
 `configMapGenerator` literals and container `args` (`--db-password=...`); in other text files
 (`.env`, Terraform, shell, INI, properties, Markdown) it reads `key = "value"` assignments.
+
+It also reads secrets written inside other values: YAML or JSON embedded in a string field (Argo CD
+`helm.values: |`, inline kustomize patches, a ConfigMap's `config.yaml: |`), reported at their
+own line; command-line flags (`--password=...`, `--token '...'`, `["--password", "..."]`,
+MySQL's `-p...`); connection-string parts (`Server=...;Password=...;`, ODBC `PWD={...}`,
+`?user=u&password=...`); literal defaults of variables (`${JWT_SIGNING_KEY:=s3cr3t}`, which is
+what deploys when the variable is unset); and Helm templates, read as YAML with their actions
+masked, including literal defaults (`{{ .Values.adminPassword | default "..." }}`).
 
 In source code (`.py`, `.js`, `.cs`, `.ps1`, notebooks, ...) and Terraform only a quoted string
 literal is a literal: `token = reader.readline()` or `password=password` is an expression.

@@ -28,7 +28,7 @@ def check(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
         if not common.allowed(ctx, hit):
             message = (f"file matches creation rule path_regex '{rule.path_regex.pattern}' of {config.path} "
                        f"(line {rule.line}) but is not SOPS-encrypted; run `sops --encrypt --in-place {src.path}`")
-            yield ctx.finding(message, Location(src.path, 1, 1), key=hit.ident)
+            yield from common.finding_for_hubs(ctx, message, Location(src.path, 1, 1), key=hit.ident)
         return
     # Encrypted, but edited afterwards: a plaintext value inside the scope. Secrets are reported by
     # secret/plaintext-secret; other documents (Helm values, HelmReleases) here.
@@ -43,7 +43,7 @@ def check(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
                 continue
             message = (f"{dotted(path)} is plaintext ({redact(str(value))}) inside the SOPS encryption scope; "
                        f"re-encrypt the file with `sops --encrypt --in-place`")
-            yield ctx.finding(message, Location(src.path, line, column), key=hit.ident)
+            yield from common.finding_for_hubs(ctx, message, Location(src.path, line, column), key=hit.ident)
 
 
 SOPS_UNENCRYPTED = Rule(
