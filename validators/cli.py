@@ -113,6 +113,31 @@ def render(path: Path, hub: str, policy: Path | None) -> None:
     sys.exit(run_render(path, hub, policy))
 
 
+@cli.command()
+@click.argument("base", required=False, metavar="[BASE]")
+@click.argument("head", required=False, metavar="[HEAD]")
+@click.option("-C", "path", default=".", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="The repository (or a folder in it) to compare; default: the current directory.")
+@click.option("--staged", is_flag=True, help="Compare BASE with the git index (what the next commit contains).")
+@click.option("--hub", "hubs", multiple=True, metavar="NAME", help="Only this hub (repeatable; default: every hub).")
+@click.option("--policy", type=click.Path(path_type=Path), help="Policy file (default: each side's .hubguard.yaml).")
+@click.option("--format", "output_format", type=click.Choice(("text", "json", "markdown")), default="text",
+              show_default=True, help="markdown is sized for a pull-request comment.")
+@click.option("--output", type=click.Path(path_type=Path), help="Write the diff to FILE instead of stdout.")
+@click.option("--fail-on", "fail_on", type=click.Choice(("error", "warning")), default="error", show_default=True,
+              help="Exit 1 when the change brings a new finding of this severity or worse.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="kustomize builds run at once (default: cores).")
+def diff(base: str | None, head: str | None, path: Path, staged: bool, hubs: tuple[str, ...], policy: Path | None,
+         output_format: str, output: Path | None, fail_on: str, jobs: int | None) -> None:
+    """What each hub receives after a change: objects added, removed and changed, findings new and fixed.
+
+    BASE defaults to the merge-base with the default branch; HEAD to the work tree."""
+    from hubguard.commands.diff import run_diff
+
+    sys.exit(run_diff(path, base, head, staged=staged, hubs=hubs, policy=policy, output_format=output_format,
+                      output=output, fail_on=fail_on, jobs=jobs))
+
+
 @cli.command("egress-map")
 @click.argument("path", default=".", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option("--hub", "hubs", multiple=True, metavar="NAME", help="Only this hub (repeatable; default: every hub).")

@@ -1,5 +1,6 @@
-"""The git index as a folder: what the next commit will contain, written to a temporary directory
-outside the repository so that kustomize renders the staged state. Reads the index; never writes it."""
+"""The git index, or a commit, as a folder: what the next commit will contain (or what a commit
+held), written to a temporary directory outside the repository so that kustomize renders that
+state. Reads the index and the object database; never writes either."""
 
 from __future__ import annotations
 
@@ -41,6 +42,58 @@ def staged_tree(root: Path) -> Iterator[Path]:
             out = target / rel
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(repo.odb.stream(entry.binsha).read())
+        yield target / prefix
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def resolve_commit(root: Path, ref: str) -> str:
+    """The full SHA of `ref` (a branch, tag, SHA or `HEAD~1`), or a one-line error."""
+    import git
+
+    repo = _repo(root)
+    try:
+        return repo.commit(ref).hexsha
+    except (git.BadName, ValueError, git.GitCommandError):
+        raise HubguardError(f"{ref}: no such commit") from None
+
+
+def default_base(root: Path) -> str:
+    """The merge-base of HEAD with the default branch (origin/HEAD, origin/main, origin/master,
+    main, master: the first that exists), as pull-request reviews compare."""
+    import git
+
+    repo = _repo(root)
+    for candidate in ("origin/HEAD", "origin/main", "origin/master", "main", "master"):
+        try:
+            other = repo.commit(candidate)
+        except (git.BadName, ValueError, git.GitCommandError):
+            continue
+        bases = repo.merge_base(other, repo.head.commit)
+        if bases:
+            return bases[0].hexsha
+    raise HubguardError("no default branch found (origin/HEAD, main, master): name the base commit")
+
+
+@contextmanager
+def commit_tree(root: Path, ref: str) -> Iterator[Path]:
+    """Yields the folder that corresponds to `root` in a materialised copy of commit `ref`."""
+    repo = _repo(root)
+    top = Path(repo.working_tree_dir).resolve()
+    prefix = root.resolve().relative_to(top)
+    commit = repo.commit(resolve_commit(root, ref))
+    target = Path(tempfile.mkdtemp(prefix="hubguard-commit-"))
+    try:
+        for blob in commit.tree.traverse():
+            if blob.type != "blob" or stat.S_ISLNK(blob.mode):
+                continue  # trees are walked into, symlinks not followed, submodules are other repositories
+            rel = Path(blob.path)
+            if prefix != Path(".") and prefix not in rel.parents:
+                continue
+            out = target / rel
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(blob.data_stream.read())
+        (target / prefix).mkdir(parents=True, exist_ok=True)
         yield target / prefix
     finally:
         shutil.rmtree(target, ignore_errors=True)
