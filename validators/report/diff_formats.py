@@ -89,7 +89,7 @@ def _details(change: HubChange) -> str:
 
 
 def markdown(base: Side, head: Side, changes: list[HubChange], limit: int) -> str:
-    head_lines = [f"### hubguard: what each hub receives after this change", "",
+    head_lines = ["### hubguard: what each hub receives after this change", "",
                   f"`{base.label[:12]}` → `{head.label[:12]}`", "", *_summary_table(changes), ""]
     out = "\n".join(head_lines) + "\n"
     cut = 0
