@@ -18,6 +18,7 @@ from hubguard.policy import Policy
 from hubguard.render.build_cache import BuildCache, user_cache
 from hubguard.render.hubs import HubRender, Renderer
 from hubguard.report.suppressions import (
+    ANNOTATION,
     Suppression,
     annotation_suppression,
     comment_suppressions,
@@ -291,6 +292,7 @@ def suppression_index(repo: RepoContext) -> tuple[SuppressionsByPath, Suppressio
     by_object: SuppressionsByObject = {}
     for hub in repo.hubs.values():
         _collect_annotations(hub, by_object)
+    _collect_document_annotations(repo, by_object)
     return by_path, by_object
 
 
@@ -328,6 +330,23 @@ def _collect_annotations(hub: HubInventory, into: dict) -> None:
         suppression = annotation_suppression(obj.annotations, obj.source.path, obj.source.line)
         if suppression is not None:
             into[(hub.name, obj.ref)] = suppression
+            # File-level findings (the secret rules read files) carry no hub: any hub's copy answers.
+            into.setdefault((None, obj.ref), suppression)
+
+
+def _collect_document_annotations(repo: RepoContext, into: dict) -> None:
+    """Annotations as the files write them, for file-level findings about objects no hub renders
+    (or renders under another namespace); keyed like `K8sObject.ref`."""
+    for src in repo.files:
+        if not src.text or ANNOTATION not in src.text:
+            continue
+        for doc in src.documents:
+            meta = doc.data.get("metadata") if isinstance(doc.data, dict) else None
+            annotations = meta.get("annotations") if isinstance(meta, dict) else None
+            suppression = annotation_suppression(annotations, src.path, doc.line) if isinstance(annotations, dict) else None
+            if suppression is not None:
+                parts = (doc.data.get("kind"), meta.get("namespace"), meta.get("name"))
+                into.setdefault((None, "/".join(str(p) for p in parts if p)), suppression)
 
 
 def collapse(findings: list[Finding], hubs: list[str]) -> list[Finding]:
