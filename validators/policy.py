@@ -18,6 +18,7 @@ class HubPolicy:
     ingress_host: str | None = None
     backup_hub: str | None = None
     location: str | None = None
+    flux_version: str | None = None
 
 
 @dataclass(frozen=True)

@@ -79,30 +79,46 @@ def test_every_bundled_crd_schema_loads():
         assert kubernetes_schemas.bundled_crd_validator(key, True, NEWEST) is not None, key
 
 
+FLUX_2_7 = (2, 7)
+
+
 @pytest.mark.parametrize(
-    ("api_version", "kind", "hub", "expected"),
+    ("api_version", "kind", "running", "expected"),
     [
-        ("networking.k8s.io/v1beta1", "Ingress", (1, 30), ("removed in Kubernetes 1.22; use networking.k8s.io/v1", True)),
-        ("policy/v1beta1", "PodDisruptionBudget", (1, 25), ("removed in Kubernetes 1.25; use policy/v1", True)),
-        ("batch/v1beta1", "CronJob", (1, 25), ("removed in Kubernetes 1.25; use batch/v1", True)),
-        ("autoscaling/v2beta2", "HorizontalPodAutoscaler", (1, 26), ("removed in Kubernetes 1.26; use autoscaling/v2", True)),
-        ("autoscaling/v2beta2", "HorizontalPodAutoscaler", (1, 25), ("deprecated since Kubernetes 1.23", False)),
-        ("external-secrets.io/v1beta1", "ExternalSecret", (1, 30), ("use external-secrets.io/v1", True)),
-        ("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease", (1, 30), ("use helm.toolkit.fluxcd.io/v2", True)),
+        ("networking.k8s.io/v1beta1", "Ingress", {"Kubernetes": (1, 30)}, ("removed in Kubernetes 1.22; use networking.k8s.io/v1", True)),
+        ("policy/v1beta1", "PodDisruptionBudget", {"Kubernetes": (1, 25)}, ("removed in Kubernetes 1.25; use policy/v1", True)),
+        ("batch/v1beta1", "CronJob", {"Kubernetes": (1, 25)}, ("removed in Kubernetes 1.25; use batch/v1", True)),
+        ("autoscaling/v2beta2", "HorizontalPodAutoscaler", {"Kubernetes": (1, 26)}, ("removed in Kubernetes 1.26; use autoscaling/v2", True)),
+        ("autoscaling/v2beta2", "HorizontalPodAutoscaler", {"Kubernetes": (1, 25)}, ("deprecated since Kubernetes 1.23", False)),
+        ("external-secrets.io/v1beta1", "ExternalSecret", {"Kubernetes": (1, 30)}, ("use external-secrets.io/v1", True)),
+        # Flux API versions follow the hub's Flux release, not its Kubernetes version.
+        ("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease", {"Kubernetes": (1, 30), "Flux": FLUX_2_7},
+         ("was removed in Flux 2.7; use helm.toolkit.fluxcd.io/v2", True)),
+        ("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease", {"Flux": (2, 6)},
+         ("is deprecated since Flux 2.2 and removed in 2.7; use helm.toolkit.fluxcd.io/v2", False)),
+        ("source.toolkit.fluxcd.io/v1beta2", "OCIRepository", {"Flux": FLUX_2_7},
+         ("is deprecated since Flux 2.6 and removed in 2.8; use source.toolkit.fluxcd.io/v1", False)),
+        ("source.toolkit.fluxcd.io/v1beta2", "OCIRepository", {"Flux": (2, 8)},
+         ("was removed in Flux 2.8; use source.toolkit.fluxcd.io/v1", True)),
+        ("kustomize.toolkit.fluxcd.io/v1beta2", "Kustomization", {"Flux": FLUX_2_7},
+         ("is deprecated since Flux 2.0 and removed in 2.8; use kustomize.toolkit.fluxcd.io/v1", False)),
+        ("source.toolkit.fluxcd.io/v1beta1", "GitRepository", {"Flux": FLUX_2_7},
+         ("was removed in Flux 2.7; use source.toolkit.fluxcd.io/v1", True)),
     ],
 )
-def test_retired_api_versions_name_the_replacement(api_version, kind, hub, expected):
-    message, removed = kubernetes_schemas.retired_message(api_version, kind, hub)
-    assert expected[0] in message and api_version in message
+def test_retired_api_versions_name_the_replacement(api_version, kind, running, expected):
+    message, removed = kubernetes_schemas.retired_message(api_version, kind, running)
+    assert expected[0] in message and message.startswith(f"{api_version} {kind} ")
     assert removed is expected[1]
 
 
 @pytest.mark.parametrize(
-    ("api_version", "kind", "hub"),
-    [("apps/v1", "Deployment", (1, 30)), ("policy/v1beta1", "PodDisruptionBudget", (1, 20))],
+    ("api_version", "kind", "running"),
+    [("apps/v1", "Deployment", {"Kubernetes": (1, 30)}), ("policy/v1beta1", "PodDisruptionBudget", {"Kubernetes": (1, 20)}),
+     ("source.toolkit.fluxcd.io/v1beta2", "OCIRepository", {"Flux": (2, 5)})],
 )
-def test_current_api_versions_are_not_retired(api_version, kind, hub):
-    assert kubernetes_schemas.retired_message(api_version, kind, hub) is None
+def test_current_api_versions_are_not_retired(api_version, kind, running):
+    assert kubernetes_schemas.retired_message(api_version, kind, running) is None
 
 
 OPENAPI = {

@@ -338,6 +338,31 @@ def test_retired_api_versions(api_version, kind, version, message):
     assert findings({"x.yaml": text}, UNKNOWN, policy=policy) == []
 
 
+@pytest.mark.parametrize(("flux_version", "severity", "message"), [
+    (None, "warning", "source.toolkit.fluxcd.io/v1beta2 OCIRepository is deprecated since Flux 2.6 and removed in 2.8; "
+                      "use source.toolkit.fluxcd.io/v1"),
+    ("2.6", "warning", "source.toolkit.fluxcd.io/v1beta2 OCIRepository is deprecated since Flux 2.6 and removed in 2.8; "
+                       "use source.toolkit.fluxcd.io/v1"),
+    ("2.8", "error", "source.toolkit.fluxcd.io/v1beta2 OCIRepository was removed in Flux 2.8; use source.toolkit.fluxcd.io/v1"),
+])
+def test_a_flux_api_version_is_an_error_only_where_the_hubs_flux_no_longer_serves_it(flux_version, severity, message):
+    text = ("apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: OCIRepository\nmetadata: {name: k, namespace: flux-system}\n"
+            "spec: {interval: 1h, url: oci://ghcr.io/kyverno/manifests/kyverno}\n")
+    policy = {"hubs": {"a": {"flux_version": flux_version} if flux_version else {}}}
+    result = findings({"source.yaml": text}, policy=policy)
+    assert [(f.rule, f.path, f.line, f.severity.value, f.message) for f in result] == [
+        (INVALID, "source.yaml", 1, severity, message)]
+    assert findings({"source.yaml": text}, UNKNOWN, policy=policy) == []  # the deprecation says it all
+
+
+def test_a_deprecated_kubernetes_api_still_served_is_a_warning_a_removed_one_an_error():
+    text = "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata: {name: x}\n" \
+           "spec: {maxReplicas: 3, scaleTargetRef: {kind: Deployment, name: web}}\n"
+    for version, severity in (("1.25", "warning"), ("1.26", "error")):
+        result = findings({"x.yaml": text}, policy={"hubs": {"a": {"kubernetes_version": version}}})
+        assert [(f.line, f.severity.value) for f in result] == [(1, severity)]
+
+
 def test_deprecated_api_versions_can_be_tolerated():
     text = "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata: {name: x}\n" \
            "spec: {maxReplicas: 3, scaleTargetRef: {kind: Deployment, name: web}}\n"

@@ -109,6 +109,7 @@ def _hubs(hubs: list[str]) -> list[str]:
             f"    roots: [clusters/{name}]   # folders rendered for this hub (kustomize, Flux or Argo CD entry points)",
             "    # onprem_cidrs: [10.10.0.0/16]   # the hub's on-prem ranges: egress there is not public",
             '    # kubernetes_version: "1.30"     # schemas and API removals of this version (default: newest known)',
+            '    # flux_version: "2.7"            # Flux API versions this Flux release still serves (default 2.7)',
             f"    # ingress_host: app.{name}.example.local   # its endpoint behind the traffic manager",
             f"    # backup_hub: {other}   # where this hub's backups go; never the hub itself",
         ]

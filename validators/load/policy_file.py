@@ -84,6 +84,7 @@ def build_policy(raw: dict[str, Any], root: Path, label: str = POLICY_FILE) -> P
     for name, spec in sorted(hubs_raw.items()):
         spec = spec or {}
         version = spec.get("kubernetes_version")
+        flux = spec.get("flux_version")
         hubs[name] = HubPolicy(
             name=name,
             roots=tuple(spec.get("roots") or (f"clusters/{name}",)),
@@ -92,6 +93,7 @@ def build_policy(raw: dict[str, Any], root: Path, label: str = POLICY_FILE) -> P
             ingress_host=spec.get("ingress_host"),
             backup_hub=spec.get("backup_hub"),
             location=spec.get("location"),
+            flux_version=str(flux) if flux is not None else None,
         )
     pii = raw.get("pii") or {}
     schema = raw.get("schema") or {}

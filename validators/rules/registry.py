@@ -71,12 +71,14 @@ class RuleContext:
         hub: str | None = None,
         obj: Any = None,
         key: str | None = None,
+        severity: Severity | None = None,
     ) -> Finding:
-        """A finding of this rule. `obj` may be a K8sObject or an object reference string."""
+        """A finding of this rule (at the rule's severity unless `severity` says otherwise, e.g. a
+        deprecation that still works). `obj` may be a K8sObject or an object reference string."""
         ref = obj if isinstance(obj, str) or obj is None else obj.ref
         return Finding(
             rule=self.rule.id,
-            severity=self.rule.severity,
+            severity=severity or self.rule.severity,
             path=at.path if at else None,
             line=at.line if at else None,
             column=at.column if at else None,

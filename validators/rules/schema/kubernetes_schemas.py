@@ -30,7 +30,7 @@ import json
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 import jsonschema
 import jsonschema_rs
@@ -337,18 +337,26 @@ def schemas_from_crd(data: Any) -> dict[CrdKey, dict]:
 @dataclass(frozen=True)
 class Retired:
     replacement: str  # what to use instead
-    removed: tuple[int, int] | None = None  # Kubernetes minor that stopped serving it
-    deprecated: tuple[int, int] | None = None  # Kubernetes minor that deprecated it
-    note: str | None = None  # for custom resources: "deprecated by Flux", independent of Kubernetes
+    removed: tuple[int, int] | None = None  # release of `project` that stopped serving it
+    deprecated: tuple[int, int] | None = None  # release of `project` that deprecated it
+    note: str | None = None  # retired independently of the versions a policy declares: always removed
+    project: str = "Kubernetes"  # whose releases `removed` and `deprecated` are: Kubernetes or Flux
+
+
+# A hub whose flux_version is not declared is taken to run the oldest Flux release still supported
+# upstream (Flux supports its three newest minor releases; 2.9 is the newest this table knows): an
+# API version that a supported Flux still serves is then a deprecation warning, never an error.
+DEFAULT_FLUX_VERSION = (2, 7)
 
 
 def _table() -> dict[tuple[str, str], Retired]:
     table: dict[tuple[str, str], Retired] = {}
 
-    def add(api_versions: str, kinds: str, replacement: str, removed=None, deprecated=None, note=None) -> None:
+    def add(api_versions: str, kinds: str, replacement: str, removed=None, deprecated=None, note=None,
+            project: str = "Kubernetes") -> None:
         for api_version in api_versions.split():
             for kind in kinds.split():
-                table[(api_version, kind)] = Retired(replacement, removed, deprecated, note)
+                table[(api_version, kind)] = Retired(replacement, removed, deprecated, note, project)
 
     # Kubernetes deprecated API migration guide.
     add("extensions/v1beta1 apps/v1beta1 apps/v1beta2", "Deployment DaemonSet ReplicaSet StatefulSet", "apps/v1", (1, 16), (1, 9))
@@ -382,13 +390,19 @@ def _table() -> dict[tuple[str, str], Retired]:
     add("external-secrets.io/v1alpha1 external-secrets.io/v1beta1",
         "ExternalSecret ClusterExternalSecret SecretStore ClusterSecretStore", "external-secrets.io/v1",
         note="no longer served by External Secrets Operator 0.17 and later")
-    add("kustomize.toolkit.fluxcd.io/v1beta1 kustomize.toolkit.fluxcd.io/v1beta2", "Kustomization",
-        "kustomize.toolkit.fluxcd.io/v1", note="deprecated by Flux")
-    add("source.toolkit.fluxcd.io/v1beta1 source.toolkit.fluxcd.io/v1beta2",
-        "GitRepository HelmRepository HelmChart Bucket", "source.toolkit.fluxcd.io/v1", note="deprecated by Flux")
-    add("source.toolkit.fluxcd.io/v1beta2", "OCIRepository", "source.toolkit.fluxcd.io/v1", note="deprecated by Flux")
-    add("helm.toolkit.fluxcd.io/v2beta1 helm.toolkit.fluxcd.io/v2beta2", "HelmRelease", "helm.toolkit.fluxcd.io/v2",
-        note="deprecated by Flux")
+    # Flux: the versions each Flux minor release's CRDs serve and mark deprecated (kustomize-,
+    # source- and helm-controller config/crd/bases of Flux 2.0 to 2.9).
+    kustomize_v1, source_v1, helm_v2 = "kustomize.toolkit.fluxcd.io/v1", "source.toolkit.fluxcd.io/v1", "helm.toolkit.fluxcd.io/v2"
+    add("kustomize.toolkit.fluxcd.io/v1beta1", "Kustomization", kustomize_v1, (2, 7), (2, 0), project="Flux")
+    add("kustomize.toolkit.fluxcd.io/v1beta2", "Kustomization", kustomize_v1, (2, 8), (2, 0), project="Flux")
+    add("source.toolkit.fluxcd.io/v1beta1", "GitRepository", source_v1, (2, 7), (2, 0), project="Flux")
+    add("source.toolkit.fluxcd.io/v1beta2", "GitRepository", source_v1, (2, 8), (2, 0), project="Flux")
+    add("source.toolkit.fluxcd.io/v1beta1", "HelmRepository HelmChart Bucket", source_v1, (2, 7), (2, 3), project="Flux")
+    add("source.toolkit.fluxcd.io/v1beta2", "HelmRepository HelmChart", source_v1, (2, 8), (2, 3), project="Flux")
+    add("source.toolkit.fluxcd.io/v1beta2", "Bucket", source_v1, (2, 8), (2, 4), project="Flux")
+    add("source.toolkit.fluxcd.io/v1beta2", "OCIRepository", source_v1, (2, 8), (2, 6), project="Flux")
+    add("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease", helm_v2, (2, 7), (2, 2), project="Flux")
+    add("helm.toolkit.fluxcd.io/v2beta2", "HelmRelease", helm_v2, (2, 8), (2, 3), project="Flux")
     add("cert-manager.io/v1alpha2 cert-manager.io/v1alpha3 cert-manager.io/v1beta1",
         "Certificate Issuer ClusterIssuer CertificateRequest", "cert-manager.io/v1",
         note="no longer served by cert-manager 1.7 and later")
@@ -398,19 +412,23 @@ def _table() -> dict[tuple[str, str], Retired]:
 RETIRED: dict[tuple[str, str], Retired] = _table()
 
 
-def retired_message(api_version: str, kind: str, hub_version: tuple[int, int]) -> tuple[str, bool] | None:
-    """(message, removed) when `api_version` `kind` is retired for a hub running `hub_version`:
-    removed (no longer served) or deprecated (served, but on its way out). None otherwise."""
+def retired_message(api_version: str, kind: str, running: Mapping[str, tuple[int, int]]) -> tuple[str, bool] | None:
+    """(message, removed) when `api_version` `kind` is retired on a hub running the releases
+    `running` ({"Kubernetes": (1, 30), "Flux": (2, 7)}): removed (no longer served) or deprecated
+    (served, but on its way out). None otherwise."""
     entry = RETIRED.get((api_version, kind))
     if entry is None:
         return None
     subject = f"{api_version} {kind}"
     if entry.note:
         return f"{subject} is {entry.note}; use {entry.replacement}", True
-    if entry.removed and hub_version >= entry.removed:
-        return f"{subject} was removed in Kubernetes {version_text(entry.removed)}; use {entry.replacement}", True
-    if entry.deprecated and hub_version >= entry.deprecated:
+    version = running.get(entry.project)
+    if version is None:
+        return None
+    if entry.removed and version >= entry.removed:
+        return f"{subject} was removed in {entry.project} {version_text(entry.removed)}; use {entry.replacement}", True
+    if entry.deprecated and version >= entry.deprecated:
         removed = f" and removed in {version_text(entry.removed)}" if entry.removed else ""
-        return (f"{subject} is deprecated since Kubernetes {version_text(entry.deprecated)}{removed}; "
+        return (f"{subject} is deprecated since {entry.project} {version_text(entry.deprecated)}{removed}; "
                 f"use {entry.replacement}"), False
     return None

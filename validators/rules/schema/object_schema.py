@@ -39,7 +39,10 @@ class _Schemas:
     def __init__(self, hub: HubInventory, ctx: RuleContext) -> None:
         self.strict = ctx.policy.schema.strict
         self.version = kubernetes_schemas.schema_version(hub.policy.kubernetes_version)
-        self.hub_version = kubernetes_schemas.parse_version(hub.policy.kubernetes_version) or self.version
+        self.running = {  # the releases whose served API versions decide what is retired on this hub
+            "Kubernetes": kubernetes_schemas.parse_version(hub.policy.kubernetes_version) or self.version,
+            "Flux": kubernetes_schemas.parse_version(hub.policy.flux_version) or kubernetes_schemas.DEFAULT_FLUX_VERSION,
+        }
         self.extra = [_user_schemas(ctx.repo), _hub_schemas(hub)]
 
     @classmethod
@@ -68,7 +71,7 @@ class _Schemas:
         return kubernetes_schemas.bundled_crd_validator(key, self.strict, self.version)
 
     def retired(self, obj: K8sObject) -> tuple[str, bool] | None:
-        return kubernetes_schemas.retired_message(obj.api_version, obj.kind, self.hub_version)
+        return kubernetes_schemas.retired_message(obj.api_version, obj.kind, self.running)
 
 
 def _user_schemas(repo: Any) -> kubernetes_schemas.CrdSchemas:
@@ -115,8 +118,9 @@ def check_invalid(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
         if retired is not None:
             message, removed = retired
             if removed or ctx.options["deprecated_apis"]:
-                at = obj.locate("apiVersion")
-                yield ctx.finding(message, at, hub=hub.name, obj=obj, key=f"retired:{obj.api_version}/{obj.kind}")
+                # Still served: it works today, so a warning that names the replacement, not an error.
+                yield ctx.finding(message, obj.locate("apiVersion"), hub=hub.name, obj=obj,
+                                  key=f"retired:{obj.api_version}/{obj.kind}", severity=None if removed else Severity.WARNING)
             if removed:
                 continue
         validator = schemas.validator(obj)
@@ -234,9 +238,8 @@ def check_unknown(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
     for obj in hub.objects:
         if not _checked(obj) or not obj.api_version or obj.group in ignored:
             continue
-        retired = schemas.retired(obj)
-        if (retired is not None and retired[1]) or schemas.validator(obj) is not None:
-            continue
+        if schemas.retired(obj) is not None or schemas.validator(obj) is not None:
+            continue  # a retired version is reported by schema/invalid, with its replacement
         subject = f"{obj.api_version} {obj.kind}"
         if kubernetes_schemas.is_core_group(obj.group):
             message = (f"Kubernetes {kubernetes_schemas.version_text(schemas.version)} has no {subject}: check the kind and "
@@ -258,8 +261,11 @@ Sealed Secrets, Prometheus Operator monitors), the CRDs the hub itself receives,
 with `schema.crd_paths`. The API server rejects such objects, or silently drops unknown fields
 (a misspelt `readinessProbe` is no probe at all), so a hub ends up different from what Git says.
 With `schema.strict: true` (the default) unknown fields are errors. Each error is reported at the
-line of the offending field. API versions a hub no longer serves (or that are deprecated on it)
-are reported with their replacement. The `sops:` block of SOPS-encrypted files, encrypted values
+line of the offending field. An API version the hub no longer serves is an error naming its
+replacement; one it still serves but has deprecated is a warning naming the replacement. Core
+kinds follow the hub's `kubernetes_version`, Flux kinds its `flux_version` (default 2.7, the
+oldest Flux release still supported upstream): `source.toolkit.fluxcd.io/v1beta2 OCIRepository`
+is a warning on Flux 2.6 and 2.7 and an error from 2.8, which no longer serves it. The `sops:` block of SOPS-encrypted files, encrypted values
 and Flux `${VAR}` substitutions are not schema errors.
 
 FAIL:
@@ -307,7 +313,7 @@ it with `hubguard.io/ignore: schema/invalid` and a `hubguard.io/ignore-reason`, 
         "deprecated_apis": {
             "type": "boolean",
             "default": True,
-            "description": "Also report API versions the hub still serves but has deprecated.",
+            "description": "Also report (as warnings) API versions the hub still serves but has deprecated.",
         },
     },
 )
