@@ -3,7 +3,8 @@ as git finds its work tree, and paths in the output stay relative to the reposit
 
 from __future__ import annotations
 
-from conftest import git
+import subprocess
+
 from testkit import flux_kustomization
 
 POLICY = "hubs:\n  a: {roots: [clusters/a]}\n  b: {roots: [clusters/b]}\n"
@@ -49,7 +50,7 @@ def test_without_a_policy_the_git_work_tree_is_the_root(make_repo, validate_json
 def test_staged_from_a_subdirectory_checks_the_repository_index(make_repo, validate_json):
     root = make_repo({k: v for k, v in _tree().items() if not k.endswith("secret.yaml")})
     (root / "apps" / "base" / "secret.yaml").write_text(SECRET)
-    git(root, "add", "apps/base/secret.yaml")
+    subprocess.run(["git", "-C", str(root), "add", "apps/base/secret.yaml"], check=True)
     _, report = validate_json(root / "clusters", "--staged", "--select", "secret/plaintext-secret")
     assert _where(report) == [("secret/plaintext-secret", "apps/base/secret.yaml", 5)]
 
