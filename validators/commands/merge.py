@@ -38,7 +38,7 @@ def merge_shards(paths: list[Path]) -> Report:
     kept, suppressed, extra = suppress([with_policy_severity(f, policy) for f in runner.fleet()], comment_index(sections), {})
     if fleet["missing_reason"]:
         kept.extend(with_policy_severity(f, policy) for f in extra)
-    findings = [finding_from_record(record) for section in sections for record in section["findings"]] + kept
+    findings = _attributed([finding_from_record(record) for section in sections for record in section["findings"]]) + kept
     suppressed |= {tuple(key) for section in sections for key in section["suppressed"]}
     return Report(
         findings=sorted(collapse(findings, run_hubs), key=Finding.sort_key),
@@ -49,3 +49,13 @@ def merge_shards(paths: list[Path]) -> Report:
         notes=list(dict.fromkeys(note for document in documents for note in document.get("notes", []))),
         internal_errors=errors,
     )
+
+
+def _attributed(findings: list[Finding]) -> list[Finding]:
+    """A file finding that a shard could not attribute (no hub of that shard receives the file)
+    carries no hub; where another shard attributed the same finding to its hubs, those stand."""
+    def identity(f: Finding) -> tuple:
+        return (f.rule, f.path, f.line, f.column, f.object, f.message)
+
+    attributed = {identity(f) for f in findings if f.hub is not None}
+    return [f for f in findings if f.hub is not None or identity(f) not in attributed]

@@ -68,10 +68,12 @@ def anchored(repo: RepoContext) -> dict[str, list[tuple[str, K8sObject]]]:
 
 
 def receiving_hubs(repo: RepoContext, path: str) -> list[str | None]:
-    """The hubs a finding in file `path` concerns: [None] when every hub (or none) receives what
-    the file holds, else those that do (a Secret only one hub's overlay adds is that hub's)."""
+    """The hubs a finding in file `path` concerns: [None] when every hub of the run (or none
+    rendered here) receives what the file holds, else those that do (a Secret only one hub's
+    overlay adds is that hub's). A shard compares with every hub of the run, not only its own, so
+    `hubguard merge` sees which hubs each finding holds on."""
     hubs = _state(repo).receivers.get(path)
-    if not hubs or hubs >= set(repo.hubs):
+    if not hubs or hubs >= set(repo.hubs_in_run):
         return [None]
     return sorted(hubs)
 
