@@ -106,11 +106,13 @@ def init(path: Path) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--hub", required=True, metavar="NAME", help="The hub whose objects to print.")
 @click.option("--policy", type=click.Path(path_type=Path), help="Policy file (default: PATH/.hubguard.yaml).")
-def render(path: Path, hub: str, policy: Path | None) -> None:
-    """Print what HUB receives, as YAML, each object with a comment naming its source."""
+@click.option("--format", "output_format", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True,
+              help="yaml: the objects, each with comments naming its source and what applies it; json: the same as data.")
+def render(path: Path, hub: str, policy: Path | None, output_format: str) -> None:
+    """Print what HUB receives, with origins, Secret values redacted, and notes for references not followed."""
     from hubguard.commands.render import run_render
 
-    sys.exit(run_render(path, hub, policy))
+    sys.exit(run_render(path, hub, policy, output_format))
 
 
 @cli.command()

@@ -16,6 +16,7 @@ from hubguard.load.sources import SourceLoader, discover, helm_chart_dirs
 from hubguard.model import HubInventory, RepoContext, SourceFile
 from hubguard.policy import Policy
 from hubguard.render.build_cache import BuildCache, user_cache
+from hubguard.render.gitops_sources import RepositoryIdentity
 from hubguard.render.hubs import HubRender, Renderer
 from hubguard.report.suppressions import (
     ANNOTATION,
@@ -133,7 +134,8 @@ class HubRenders:
         self._bar = HubProgress(names) if progress else None
         builds = max(1, jobs or os.cpu_count() or 2)
         self._builds = builds
-        self._renderer = Renderer(root, files, builds, cache)
+        repository = RepositoryIdentity.of(root, policy.repository.urls, policy.repository.sources)
+        self._renderer = Renderer(root, files, builds, cache, repository)
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(len(names) or 1, 2 * builds)))
         self._futures = {self._pool.submit(self._renderer.render_hub, policy.hubs[name]): name for name in names}
 
@@ -237,6 +239,8 @@ def validate(options: ValidateOptions) -> Report:
     renders = {name: renders[name] for name in names}
     repo.hubs = {name: renders[name].inventory for name in names}
     repo.run_hubs = run_names
+    for result in renders.values():
+        notes.extend(note for note in result.notes if note not in notes)
     checked_files = files if options.only_files is None else [f for f in files if f.path in options.only_files]
     raw.extend(runner.files(checked_files))
     if options.shard is None or options.shard.runs_repository_rules:

@@ -215,11 +215,13 @@ class HubInventory:
 
 @dataclass(frozen=True)
 class RenderProblem:
-    """A root or path that could not be rendered for a hub (becomes schema/render-error)."""
+    """A root or path that could not be rendered for a hub (schema/render-error), or a reference
+    the render needs and nothing provides (schema/unresolved-reference)."""
 
     message: str
     location: Location | None
     hub: str | None
+    rule: str = "schema/render-error"
 
 
 @dataclass

@@ -36,6 +36,15 @@ class SchemaPolicy:
 
 
 @dataclass(frozen=True)
+class RepositoryPolicy:
+    """What else names this repository, besides its git remotes: Flux sources and Argo CD
+    repoURLs that match are rendered from the work tree."""
+
+    urls: tuple[str, ...] = ()  # e.g. the on-prem Git server's URL of a GitHub mirror
+    sources: tuple[str, ...] = ()  # Flux GitRepositories, as namespace/name
+
+
+@dataclass(frozen=True)
 class Policy:
     hubs: dict[str, HubPolicy] = field(default_factory=dict)
     min_hubs: int = 2
@@ -45,6 +54,7 @@ class Policy:
     rules: dict[str, dict] = field(default_factory=dict)
     ignore_paths: tuple[str, ...] = ()
     traffic_routing: tuple[str, ...] = ()  # kinds of global routing ha/traffic-routing demands
+    repository: RepositoryPolicy = RepositoryPolicy()
     source: str | None = None  # the file it came from, for messages
     hubs_declared: bool = False  # True when hubs came from the policy, not from clusters/<hub>/
 

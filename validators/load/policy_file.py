@@ -14,6 +14,7 @@ from hubguard.policy import (
     HubPolicy,
     PiiPolicy,
     Policy,
+    RepositoryPolicy,
     SchemaPolicy,
 )
 
@@ -97,6 +98,7 @@ def build_policy(raw: dict[str, Any], root: Path, label: str = POLICY_FILE) -> P
         )
     pii = raw.get("pii") or {}
     schema = raw.get("schema") or {}
+    repository = raw.get("repository") or {}
     return Policy(
         hubs=hubs,
         min_hubs=int(raw.get("min_hubs", 2)),
@@ -111,6 +113,7 @@ def build_policy(raw: dict[str, Any], root: Path, label: str = POLICY_FILE) -> P
         rules={str(k): dict(v or {}) for k, v in (raw.get("rules") or {}).items()},
         ignore_paths=tuple(raw.get("ignore_paths") or ()),
         traffic_routing=tuple(raw.get("traffic_routing") or ()),
+        repository=RepositoryPolicy(urls=tuple(repository.get("urls") or ()), sources=tuple(repository.get("sources") or ())),
         source=label,
         hubs_declared=declared,
     )

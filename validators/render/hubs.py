@@ -9,7 +9,7 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 import yaml
 from hubguard.findings import Location
@@ -18,7 +18,10 @@ from hubguard.model import Document, HubInventory, K8sObject, RenderProblem, Sou
 from hubguard.policy import HubPolicy
 from hubguard.render import kustomize
 from hubguard.render.build_cache import BuildCache
-from hubguard.render.flux_postbuild import NO_VARIABLES, Variables, flux_variables, substituted
+from hubguard.render.flux_build import INDEX_ANNOTATION, FluxBuild
+from hubguard.render.flux_postbuild import substituted
+from hubguard.render.follow import NO_APPLY, Follower, FluxApply, Target
+from hubguard.render.gitops_sources import RepositoryIdentity, join
 from hubguard.render.origins import (
     SourceIndex,
     generated_object,
@@ -27,33 +30,11 @@ from hubguard.render.origins import (
 )
 
 MAX_PATHS_PER_HUB = 500  # a safety net against runaway graphs: rendering of the hub stops there
-MAX_GENERATED_PATHS = 200  # an ApplicationSet generator enumerating more folders is refused
-CLUSTER_SCOPED = {
-    "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "ClusterIssuer",
-    "StorageClass", "PersistentVolume", "PriorityClass", "ClusterSecretStore", "ClusterExternalSecret",
-    "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "IngressClass",
-    "Node", "RuntimeClass", "VolumeSnapshotClass", "CSIDriver",
-}
-
 try:  # libyaml's C loader: rendered output needs no positions, only speed
     _FastLoader: Any = yaml.CSafeLoader
     _FastDumper: Any = yaml.CSafeDumper
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _FastLoader, _FastDumper = yaml.SafeLoader, yaml.SafeDumper
-
-
-@dataclass(frozen=True)
-class FluxApply:
-    """How a Flux Kustomization applies its path: post-build variables and target namespace."""
-
-    variables: Variables = NO_VARIABLES
-    target_namespace: str | None = None
-
-    def key(self) -> tuple:
-        return (self.variables.key(), self.target_namespace)
-
-
-NO_APPLY = FluxApply()
 
 
 @dataclass
@@ -70,17 +51,42 @@ class HubRender:
     inventory: HubInventory
     problems: list[RenderProblem]
     files: set[str]  # every repository file this hub's render read (for --changed-since)
+    notes: list[str] = field(default_factory=list)  # references not followed, and why
+    producers: list[str | None] = field(default_factory=list)  # per object: the Kustomization/Application that applies it
+
+
+@dataclass
+class _HubWalk:
+    """One hub's render in progress: paths to render (with the ancestry of each), references that
+    wait for an object, and what the hub receives so far."""
+
+    hub: str
+    follower: Follower
+    stack: list[tuple[Target, tuple[str, ...]]] = field(default_factory=list)
+    waiting: list[tuple[K8sObject, tuple[str, ...]]] = field(default_factory=list)
+    objects: list[K8sObject] = field(default_factory=list)
+    producers: list[str | None] = field(default_factory=list)
+    problems: list[RenderProblem] = field(default_factory=list)
+    files: set[str] = field(default_factory=set)
+    done: set[tuple] = field(default_factory=set)
+    seen: set[tuple] = field(default_factory=set)
+
+    def push(self, targets: list[Target], chain: tuple[str, ...]) -> None:
+        self.stack.extend((target, chain) for target in reversed(targets))
 
 
 class Renderer:
     """Renders hubs of one repository; distinct kustomize paths are built once and shared."""
 
     def __init__(self, root: Path, files: "Mapping[str, SourceFile] | SourceLoader", jobs: int | None = None,
-                 cache: BuildCache | None = None):
+                 cache: BuildCache | None = None, repository: RepositoryIdentity | None = None):
         self.root = root.resolve()
+        # what names this repository (git remotes, the policy's `repository`): only sources that
+        # are this repository are followed
+        self.repository = repository if repository is not None else RepositoryIdentity.of(self.root)
         self.files = files
         self.build_cache = cache  # kustomize outputs kept between runs (None: --no-cache, library use)
-        self._cache: dict[str, Future] = {}
+        self._cache: dict[object, Future] = {}
         self._documents_by_text: dict[str, list[dict]] = {}  # kustomize output document -> its data
         self._lock = threading.Lock()
         # kustomize processes at once (--jobs, default: cores). Hubs render in their own threads, so
@@ -92,114 +98,163 @@ class Renderer:
 
     # -- per hub ---------------------------------------------------------------------------
     def render_hub(self, hub: HubPolicy) -> HubRender:
-        objects: list[K8sObject] = []
-        problems: list[RenderProblem] = []
-        files: set[str] = set()
-        done: set[tuple] = set()
-        seen_objects: set[tuple] = set()
-        # (repo-relative path, how Flux applies it, ancestry chain, location that pointed here)
-        stack: list[tuple[str, FluxApply, tuple[str, ...], Location | None]] = [
-            (root.strip("/") or ".", NO_APPLY, (), None) for root in reversed(hub.roots)
-        ]
-        while stack:
-            rel, apply, chain, via = stack.pop()
-            rel = _normalise(rel)
+        walk = _HubWalk(hub.name, Follower(self.root, self.repository))
+        walk.push([Target(root.strip("/") or ".", NO_APPLY, None, None) for root in hub.roots], ())
+        self._drain(walk)
+        # A reference waiting for an object the hub may receive from a path rendered later (its
+        # Flux source, an ArtifactGenerator, a substituteFrom ConfigMap) is asked again once the
+        # rest is rendered; what still is not there is then a note or a warning.
+        while walk.waiting:
+            if not self._retry(walk, final=False):
+                self._retry(walk, final=True)
+            self._drain(walk)
+        problems = walk.problems + [RenderProblem(message, location, hub.name, rule)
+                                    for message, location, rule in walk.follower.problems]
+        return HubRender(HubInventory(hub.name, hub, walk.objects, problems), problems, walk.files,
+                         list(walk.follower.notes), walk.producers)
+
+    def _retry(self, walk: "_HubWalk", *, final: bool) -> bool:
+        waiting, walk.waiting = walk.waiting, []
+        progressed = False
+        for obj, chain in waiting:
+            targets = walk.follower.targets(obj, final)
+            if targets is None:
+                walk.waiting.append((obj, chain))
+            else:
+                progressed = True
+                walk.push(targets, chain)
+        return progressed
+
+    def _drain(self, walk: "_HubWalk") -> None:
+        hub = walk.hub
+        while walk.stack:
+            target, chain = walk.stack.pop()
+            rel, apply, via = _normalise(target.path), target.apply, target.location
             if chain and chain[-1] == rel:
                 continue  # a Kustomization managing its own folder (flux bootstrap's flux-system) is no cycle
             if rel in chain:
                 cycle = " -> ".join((*chain[chain.index(rel):], rel))
-                problems.append(RenderProblem(f"cycle of Flux/Argo CD paths: {cycle}", via, hub.name))
+                walk.problems.append(RenderProblem(f"cycle of Flux/Argo CD paths: {cycle}", via, hub))
                 continue
             key = (rel, apply.key())
-            if key in done:
+            if key in walk.done:
                 continue
-            done.add(key)
-            if len(done) > MAX_PATHS_PER_HUB:
-                problems.append(RenderProblem(f"more than {MAX_PATHS_PER_HUB} paths to render; stopped (generator too wide?)", via, hub.name))
-                break
-            target = (self.root / rel).resolve() if rel != "." else self.root
-            if not _inside(target, self.root):
-                problems.append(RenderProblem(f"path {rel!r} leaves the repository (refused)", via, hub.name))
+            walk.done.add(key)
+            if len(walk.done) > MAX_PATHS_PER_HUB:
+                walk.problems.append(RenderProblem(f"more than {MAX_PATHS_PER_HUB} paths to render; stopped (generator too wide?)", via, hub))
+                walk.stack.clear()
+                walk.waiting.clear()
+                return
+            directory = (self.root / rel).resolve() if rel != "." else self.root
+            if not _inside(directory, self.root):
+                walk.problems.append(RenderProblem(f"path {rel!r} leaves the repository (refused)", via, hub))
                 continue
-            if not target.is_dir():
+            if not directory.is_dir():
                 where = via or Location(".hubguard.yaml" if (self.root / ".hubguard.yaml").is_file() else rel, None, None)
-                problems.append(RenderProblem(f"path {rel!r} does not exist in the repository", where, hub.name))
+                walk.problems.append(RenderProblem(f"path {rel!r} does not exist in the repository", where, hub))
                 continue
-            rendered = self._render_path(rel)
-            files |= rendered.files
-            for message, location in rendered.problems:
-                problems.append(RenderProblem(message, location or via, hub.name))
-            batch = rendered.objects
-            if apply.variables.values is not None:
-                batch, failed = substituted(batch, apply.variables.values)
-                problems.extend(RenderProblem(message, via, hub.name) for message in failed)
-            if apply.target_namespace:
-                batch = [_in_namespace(obj, apply.target_namespace) for obj in batch]
+            batch = self._applied(rel, apply, via, walk)
             # One source object reached twice (a folder rendered whole and again through a
             # Kustomization inside it) is one object on the hub, not two.
+            new = []
             for obj in batch:
                 identity = (obj.kind, obj.namespace, obj.name, obj.source.path, obj.source.line)
-                if identity not in seen_objects:
-                    seen_objects.add(identity)
-                    objects.append(obj)
-            follow_problems: list[tuple[str, Location]] = []
-            targets = list(self._follow(batch, objects, follow_problems))
-            problems.extend(RenderProblem(message, location, hub.name) for message, location in follow_problems)
-            for next_rel, next_apply, location in reversed(targets):
-                stack.append((next_rel, next_apply, (*chain, rel), location))
-        return HubRender(HubInventory(hub.name, hub, objects, problems), problems, files)
+                if identity not in walk.seen:
+                    walk.seen.add(identity)
+                    new.append(obj)
+            walk.objects.extend(new)
+            walk.producers.extend([target.producer] * len(new))
+            walk.follower.add(new, entry=not chain)
+            for obj in batch:
+                if walk.follower.leads(obj):
+                    targets = walk.follower.targets(obj, final=False)
+                    if targets is None:
+                        walk.waiting.append((obj, (*chain, rel)))
+                    else:
+                        walk.push(targets, (*chain, rel))
 
-    def _follow(self, batch: list[K8sObject], so_far: list[K8sObject],
-                problems: list[tuple[str, Location]]) -> Iterable[tuple[str, FluxApply, Location]]:
-        """Paths in this repository that Flux Kustomizations and Argo CD apps in `batch` point to."""
-        for obj in batch:
-            if obj.kind == "Kustomization" and obj.group == "kustomize.toolkit.fluxcd.io":
-                path = obj.get("spec", "path")
-                if isinstance(path, str) and _same_repo_source(obj):
-                    target_ns = obj.get("spec", "targetNamespace")
-                    apply = FluxApply(flux_variables(obj, so_far), target_ns if isinstance(target_ns, str) else None)
-                    yield path, apply, obj.locate("spec", "path")
-            elif obj.kind == "Application" and obj.group == "argoproj.io":
-                yield from _argo_sources(obj, ("spec",))
-            elif obj.kind == "ApplicationSet" and obj.group == "argoproj.io":
-                yield from self._appset_paths(obj, problems)
-
-    def _appset_paths(self, obj: K8sObject, problems: list[tuple[str, Location]]) -> Iterable[tuple[str, FluxApply, Location]]:
-        template_paths = list(_argo_sources(obj, ("spec", "template", "spec")))
-        literal = [p for p in template_paths if "{{" not in p[0]]
-        yield from literal
-        if len(literal) == len(template_paths):
-            return
-        for gindex, gen in enumerate(obj.get("spec", "generators", default=[]) or []):
-            dirs = (gen or {}).get("git", {}).get("directories") if isinstance(gen, dict) else None
-            for dindex, entry in enumerate(dirs or []):
-                if not isinstance(entry, dict) or entry.get("exclude") or not isinstance(entry.get("path"), str):
-                    continue
-                location = obj.locate("spec", "generators", gindex, "git", "directories", dindex, "path")
-                matches = [m for m in sorted(self.root.glob(entry["path"].lstrip("/"))) if m.is_dir() and _inside(m.resolve(), self.root)]
-                if len(matches) > MAX_GENERATED_PATHS:
-                    problems.append((f"generator path {entry['path']!r} enumerates {len(matches)} folders, more than "
-                                     f"{MAX_GENERATED_PATHS}; not rendered", location))
-                    continue
-                for match in matches:
-                    yield match.relative_to(self.root).as_posix(), NO_APPLY, location
+    def _applied(self, rel: str, apply: FluxApply, via: Location | None, walk: "_HubWalk") -> list[K8sObject]:
+        """The objects of path `rel` as the Flux Kustomization (if any) applies them: its fields
+        built in, its variables substituted, its common metadata set."""
+        rendered = self._render_path(rel)
+        if apply.build is not None:
+            rendered = self._with_flux_fields(rel, apply.build)
+        walk.files |= rendered.files
+        walk.problems.extend(RenderProblem(message, location or via, walk.hub) for message, location in rendered.problems)
+        batch = rendered.objects
+        if apply.variables.values is not None:
+            batch, failed = substituted(batch, apply.variables.values)
+            walk.problems.extend(RenderProblem(message, via, walk.hub) for message in failed)
+        if apply.metadata is not None:
+            batch = [apply.metadata.apply(obj) for obj in batch]
+        return batch
 
     # -- per path (cached across hubs) -------------------------------------------------------
     def _render_path(self, rel: str) -> Rendered:
-        """One path rendered once for all hubs: the first hub to need it renders it in its own
-        thread; others wait for that result. (Paths only nest downwards, so no wait is circular.)"""
+        return self._once(rel, lambda: self._render_uncached(rel))
+
+    def _once(self, key: object, make: Callable[[], Rendered]) -> Rendered:
+        """One path (or one path with a Flux Kustomization's fields) rendered once for all hubs:
+        the first hub to need it renders it in its own thread; others wait for that result.
+        (Paths only nest downwards, so no wait is circular.)"""
         with self._lock:
-            future = self._cache.get(rel)
+            future = self._cache.get(key)
             mine = future is None
             if mine:
-                future = self._cache[rel] = Future()
+                future = self._cache[key] = Future()
         if mine:
             try:
-                future.set_result(self._render_uncached(rel))
+                future.set_result(make())
             except BaseException as exc:
                 future.set_exception(exc)
                 raise
         return future.result()
+
+    def _with_flux_fields(self, rel: str, build: FluxBuild) -> Rendered:
+        return self._once(("flux", rel, build), lambda: self._build_flux_fields(rel, build))
+
+    def _build_flux_fields(self, rel: str, build: FluxBuild) -> Rendered:
+        """Path `rel` built once more with the kustomization fields a Flux Kustomization adds
+        (hubguard.render.flux_build); each object keeps its source."""
+        base = self._render_path(rel)
+        out = Rendered(problems=list(base.problems), files=set(base.files))
+        if not base.objects:
+            return out
+        components: list[Path] = []
+        for component in build.components:
+            directory = (self.root / _normalise(join(rel, component))).resolve()
+            if kustomize.is_remote(component) or not _inside(directory, self.root):
+                out.problems.append((f"component {component!r} of the Flux Kustomization is not a folder of this repository (refused)", None))
+                return out
+            if kustomize.kustomization_file(directory) is None:
+                if build.ignore_missing_components:
+                    continue
+                out.problems.append((f"component {component!r} of the Flux Kustomization does not exist", None))
+                return out
+            with self._walking:
+                graph = kustomize.walk(directory, self.root, self._documents)
+            out.files |= graph.files
+            if graph.refused or graph.missing:
+                out.problems.extend(graph.refused + graph.missing)
+                return out
+            components.append(directory)
+        documents = [_indexed(obj.data, index) for index, obj in enumerate(base.objects)]
+        with self._builds:
+            result = kustomize.build_with_fields(documents, build.kustomization(), components, self.root)
+        if result.error is not None:
+            out.problems.append((f"the Flux Kustomization's fields do not build: {result.error}", None))
+            return out
+        made_by_component = Location(kustomize.kustomization_file(components[0]).relative_to(self.root).as_posix(), None, None) if components else Location("", None, None)
+        for data in yaml.load_all(result.output or "", Loader=_FastLoader):
+            if not isinstance(data, dict):
+                continue
+            index = _pop_index(data)
+            if index is None or not 0 <= index < len(base.objects):
+                out.objects.append(K8sObject(data, made_by_component))
+                continue
+            source = base.objects[index]
+            out.objects.append(K8sObject(data, source.source, source.document, source.overrides, source.generated))
+        return out
 
     def _render_uncached(self, rel: str) -> Rendered:
         directory = self.root / rel if rel != "." else self.root
@@ -367,31 +422,20 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _same_repo_source(obj: K8sObject) -> bool:
-    source = obj.get("spec", "sourceRef", default={}) or {}
-    return not isinstance(source, dict) or source.get("kind", "GitRepository") == "GitRepository"
+def _indexed(data: dict, index: int) -> dict:
+    """`data` marked with its place in the path's objects, to find its source after a build."""
+    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), dict) else {}
+    return {**data, "metadata": {**metadata, "annotations": {**annotations, INDEX_ANNOTATION: str(index)}}}
 
 
-def _argo_sources(obj: K8sObject, spec_path: tuple) -> Iterable[tuple[str, FluxApply, Location]]:
-    spec = obj.get(*spec_path, default={}) or {}
-    if not isinstance(spec, dict):
-        return
-    sources = []
-    if isinstance(spec.get("source"), dict):
-        sources.append((spec["source"], (*spec_path, "source")))
-    for index, src in enumerate(spec.get("sources") or []):
-        if isinstance(src, dict):
-            sources.append((src, (*spec_path, "sources", index)))
-    for src, path in sources:
-        if isinstance(src.get("path"), str) and not src.get("chart"):
-            yield src["path"], NO_APPLY, obj.locate(*path, "path")
-
-
-def _in_namespace(obj: K8sObject, namespace: str) -> K8sObject:
-    if obj.kind in CLUSTER_SCOPED:
-        return obj
-    data = {**obj.data, "metadata": {**obj.metadata, "namespace": namespace}}
-    return K8sObject(data, obj.source, obj.document, obj.overrides, obj.generated)
+def _pop_index(data: dict) -> int | None:
+    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), dict) else {}
+    raw = annotations.pop(INDEX_ANNOTATION, None)
+    if not annotations and "annotations" in metadata:
+        del metadata["annotations"]
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
 def _copy(node: Any) -> Any:

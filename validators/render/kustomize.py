@@ -9,6 +9,7 @@ on `buildMetadata: [originAnnotations]` without writing into the repository.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,7 +17,9 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
+
+import yaml
 
 from hubguard.findings import Location
 from hubguard.load.embedded import embedded_documents
@@ -265,31 +268,62 @@ def build(directory: Path, repo_root: Path, *, origins: bool = False, timeout: f
                 encoding="utf-8",
             )
             target = wrapper
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("KUSTOMIZE_", "KUBECTL_"))}
-        # A build is short-lived: collecting garbage at 5x the live heap instead of Go's default 2x
-        # saves about 15% of kustomize's CPU on large roots (bench/README.md); the soft memory limit
-        # keeps a huge root from growing without bound. Settings the user made are kept.
-        env.setdefault("GOGC", "400")
-        env.setdefault("GOMEMLIMIT", "512MiB")
-        env.update({"GIT_TERMINAL_PROMPT": "0", "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
-                    "NO_PROXY": "", "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"})
-        try:
-            proc = subprocess.run(
-                [find_tool("kubectl"), "kustomize", str(target)],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                env=env,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
-            return BuildResult(None, f"kustomize build did not finish within {timeout:g} s", wrapper)
-        if proc.returncode != 0:
-            return BuildResult(None, _clean_error(proc.stderr, wrapper, directory, repo_root), wrapper)
-        return BuildResult(proc.stdout, None, wrapper)
+        ran = _kubectl_kustomize(target, timeout)
+        if isinstance(ran, str):
+            return BuildResult(None, ran, wrapper)
+        if ran.returncode != 0:
+            return BuildResult(None, _clean_error(ran.stderr, wrapper, directory, repo_root), wrapper)
+        return BuildResult(ran.stdout, None, wrapper)
     finally:
         if wrapper is not None:
             shutil.rmtree(wrapper, ignore_errors=True)
+
+
+def build_with_fields(documents: list[dict], fields: dict[str, Any], components: list[Path], repo_root: Path, *,
+                      timeout: float = BUILD_TIMEOUT_SECONDS) -> BuildResult:
+    """kustomize build of objects already rendered, with more kustomization fields (those a Flux
+    Kustomization adds), in a throw-away folder outside the repository. `components` are folders
+    of the repository (already walked: nothing they name leaves it)."""
+    folder = Path(tempfile.mkdtemp(prefix="hubguard-flux-"))
+    try:
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        (folder / "objects.yaml").write_text(yaml.dump_all(documents, Dumper=dumper, sort_keys=False), encoding="utf-8")
+        kustomization: dict[str, Any] = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                                         "resources": ["objects.yaml"], **fields}
+        if components:
+            kustomization["components"] = [os.path.relpath(component, folder) for component in components]
+        (folder / "kustomization.yaml").write_text(json.dumps(kustomization), encoding="utf-8")  # JSON is YAML
+        ran = _kubectl_kustomize(folder, timeout)
+        if isinstance(ran, str):
+            return BuildResult(None, ran)
+        if ran.returncode != 0:
+            return BuildResult(None, _clean_error(ran.stderr, folder, folder, repo_root))
+        return BuildResult(ran.stdout, None)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _kubectl_kustomize(target: Path, timeout: float) -> "subprocess.CompletedProcess[str] | str":
+    """`kubectl kustomize target`, or why it did not finish."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KUSTOMIZE_", "KUBECTL_"))}
+    # A build is short-lived: collecting garbage at 5x the live heap instead of Go's default 2x
+    # saves about 15% of kustomize's CPU on large roots (bench/README.md); the soft memory limit
+    # keeps a huge root from growing without bound. Settings the user made are kept.
+    env.setdefault("GOGC", "400")
+    env.setdefault("GOMEMLIMIT", "512MiB")
+    env.update({"GIT_TERMINAL_PROMPT": "0", "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+                "NO_PROXY": "", "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"})
+    try:
+        return subprocess.run(
+            [find_tool("kubectl"), "kustomize", str(target)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        return f"kustomize build did not finish within {timeout:g} s"
 
 
 def _quote(path: str) -> str:

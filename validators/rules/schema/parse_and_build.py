@@ -1,4 +1,5 @@
-"""schema/yaml-error and schema/render-error: the two problems that stop everything else."""
+"""schema/yaml-error and schema/render-error, the two problems that stop everything else, and
+schema/unresolved-reference, a reference the render needs that nothing in the repository provides."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ def check_yaml(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def check_render(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
+    """The hub's render problems of this rule (schema/render-error or schema/unresolved-reference)."""
     for problem in hub.problems:
-        yield ctx.finding(problem.message, problem.location, hub=problem.hub)
+        if problem.rule == ctx.rule.id:
+            yield ctx.finding(problem.message, problem.location, hub=problem.hub)
 
 
 YAML_ERROR = Rule(
@@ -72,4 +75,32 @@ PASS: every path listed exists in the repository, and bases are local folders.
     check=check_render,
 )
 
-RULES = [YAML_ERROR, RENDER_ERROR]
+UNRESOLVED_REFERENCE = Rule(
+    id="schema/unresolved-reference",
+    severity=Severity.WARNING,
+    scope=Scope.HUB,
+    summary="A Flux postBuild.substituteFrom ConfigMap or Secret that is not optional and that nothing the hub receives creates.",
+    doc="""Flux reads the variables of `postBuild.substituteFrom` from the cluster when it applies the
+Kustomization, and fails it (applying nothing) while a reference that is not `optional` is
+missing. hubguard looks for the ConfigMap or Secret among everything the hub receives from Git,
+whichever Kustomization creates it. When none does, the object may still be created outside Git
+(by hand, by a secrets operator): this is a warning, and the Kustomization's objects are checked
+unsubstituted, with their `${VAR}` placeholders.
+
+FAIL (clusters/seattle/apps.yaml; no cluster-vars ConfigMap anywhere in what seattle receives):
+
+    postBuild:
+      substituteFrom:
+      - kind: ConfigMap
+        name: cluster-vars
+
+PASS: `clusters/seattle/cluster-vars.yaml` defines the ConfigMap `flux-system/cluster-vars`, or the
+reference says `optional: true`.
+""",
+    remediation="Add the ConfigMap or Secret to the hub's folder (encrypt a Secret with SOPS), mark the "
+    "reference `optional: true` if the Kustomization works without it, or suppress the finding with a "
+    "reason naming who creates the object.",
+    check=check_render,
+)
+
+RULES = [YAML_ERROR, RENDER_ERROR, UNRESOLVED_REFERENCE]
