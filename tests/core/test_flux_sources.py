@@ -377,3 +377,18 @@ def test_render_json_names_hub_source_and_producer_and_redacts_secrets(make_repo
     assert code == 0 and PASSWORD not in out + err and "Zq8-…(23 chars)" in out
     assert "# from apps/secret.yaml:1\n# hub a, applied by Kustomization/flux-system/apps\n" in out
     assert "note: tenants/base/sync.yaml:22: not followed:" in err
+
+
+def test_substitute_from_falls_back_to_the_one_document_of_the_repository_that_defines_it(make_repo, hubguard):
+    vars_cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cluster-vars, namespace: flux-system}\ndata: {REGION: %s}\n"
+    tree = {
+        ".hubguard.yaml": POLICY, "clusters/a/apps.yaml": APPS_KS,
+        "bootstrap/a/cluster-vars.yaml": vars_cm % "west",  # applied by hand at bootstrap, rendered by no Kustomization
+        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: demo}\ndata: {region: '${REGION}'}\n",
+    }
+    result = render(make_repo(tree))
+    assert result.problems == [] and objects(result)["ConfigMap/demo/app"].get("data", "region") == "west"
+    tree["bootstrap/b/cluster-vars.yaml"] = vars_cm % "east"  # two candidates: which one the cluster holds is unknown
+    result = render(make_repo(tree))
+    assert [p.rule for p in result.problems] == ["schema/unresolved-reference"]
+    assert objects(result)["ConfigMap/demo/app"].get("data", "region") == "${REGION}"

@@ -4,7 +4,7 @@ every value with its newlines removed, evaluated in each object by hubguard.rend
 
 Flux reads the referenced objects from the cluster, after the Kustomizations it depends on applied
 them; hubguard reads them from what the hub receives from Git (whichever Kustomization of the hub
-creates them). A Secret's `data` is base64-decoded and its `stringData` applied over
+creates them), and failing that from the one document of the repository that defines them. A Secret's `data` is base64-decoded and its `stringData` applied over
 it, as the API server does. A SOPS-encrypted value is unknown here: a marked placeholder stands in.
 """
 
@@ -14,7 +14,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable
 
 import yaml
 
@@ -87,22 +87,20 @@ def references(kustomization: K8sObject) -> list[Reference]:
     return out
 
 
-def flux_variables(kustomization: K8sObject, available: Iterable[K8sObject]) -> Variables:
-    """The variables `kustomization` substitutes, read from the objects `available` to the hub."""
+Lookup = Callable[[str, "str | None", str], "K8sObject | None"]
+
+
+def flux_variables(kustomization: K8sObject, find: Lookup) -> Variables:
+    """The variables `kustomization` substitutes; `find(kind, namespace, name)` is the object of the
+    hub (or, failing that, of the repository) a reference names, if any."""
     post = kustomization.get("spec", "postBuild")
     if not isinstance(post, dict):
         return NO_VARIABLES
-    refs = references(kustomization)
-    wanted = {(r.kind, r.name) for r in refs}
-    found: dict[tuple[str, str], list[K8sObject]] = {}
-    for obj in available:
-        if (obj.kind, obj.name) in wanted:
-            found.setdefault((obj.kind, obj.name), []).append(obj)
     values: dict[str, str] = {}
     missing: list[Reference] = []
     encrypted: list[Reference] = []
-    for ref in refs:
-        source = next((o for o in found.get((ref.kind, ref.name), ()) if o.namespace in (ref.namespace, None)), None)
+    for ref in references(kustomization):
+        source = find(ref.kind, ref.namespace, ref.name)
         if source is None:
             if not ref.optional:
                 missing.append(ref)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from hubguard.findings import Location
 from hubguard.model import K8sObject
@@ -52,6 +52,8 @@ class Follower:
 
     root: Path
     identity: RepositoryIdentity
+    # the repository's ConfigMaps and Secrets by (kind, namespace, name), built on first use
+    repository_objects: Callable[[], dict[tuple[str, str | None, str], list[K8sObject]]] = lambda: {}
     index: dict[tuple[str, str | None, str], K8sObject] = field(default_factory=dict)
     objects: list[K8sObject] = field(default_factory=list)
     artifacts: ArtifactIndex = field(default_factory=ArtifactIndex)
@@ -87,6 +89,16 @@ class Follower:
             return list(self._argo(obj, ("spec",), resolver))
         return list(self._appset(obj, resolver))
 
+    def _find(self, kind: str, namespace: str | None, name: str) -> K8sObject | None:
+        return self.index.get((kind, namespace, name)) or self.index.get((kind, None, name))
+
+    def _in_repository(self, kind: str, namespace: str | None, name: str) -> K8sObject | None:
+        """The one document of the repository defining `kind` `namespace/name` (none when several
+        do: which one the cluster holds is not known)."""
+        objects = self.repository_objects()
+        found = objects.get((kind, namespace, name), []) + objects.get((kind, None, name), [])
+        return found[0] if len(found) == 1 else None
+
     def _not_followed(self, location: Location, reason: str) -> None:
         where = f"{location.path}:{location.line}: " if location.line else f"{location.path}: " if location.path else ""
         note = f"{where}not followed: {reason}"
@@ -104,9 +116,11 @@ class Follower:
         if isinstance(found, NotFollowed):
             self._not_followed(at, found.note)
             return []
-        variables = flux_variables(obj, self.objects)
+        variables = flux_variables(obj, self._find)
         if variables.missing and not final:
             return None
+        if variables.missing:  # nothing the hub receives defines them: a document of the repository may
+            variables = flux_variables(obj, lambda kind, ns, name: self._find(kind, ns, name) or self._in_repository(kind, ns, name))
         for ref in variables.missing:
             self.problems.append((f"Flux substituteFrom {ref.ref} of {obj.ref} is not optional and nothing this hub "
                                   "receives from Git provides it: Flux fails the Kustomization until it exists "

@@ -87,6 +87,8 @@ class Renderer:
         self.files = files
         self.build_cache = cache  # kustomize outputs kept between runs (None: --no-cache, library use)
         self._cache: dict[object, Future] = {}
+        self._config_objects: dict[tuple[str, str | None, str], list[K8sObject]] | None = None
+        self._config_lock = threading.Lock()
         self._documents_by_text: dict[str, list[dict]] = {}  # kustomize output document -> its data
         self._lock = threading.Lock()
         # kustomize processes at once (--jobs, default: cores). Hubs render in their own threads, so
@@ -98,7 +100,7 @@ class Renderer:
 
     # -- per hub ---------------------------------------------------------------------------
     def render_hub(self, hub: HubPolicy) -> HubRender:
-        walk = _HubWalk(hub.name, Follower(self.root, self.repository))
+        walk = _HubWalk(hub.name, Follower(self.root, self.repository, self._repository_objects))
         walk.push([Target(root.strip("/") or ".", NO_APPLY, None, None) for root in hub.roots], ())
         self._drain(walk)
         # A reference waiting for an object the hub may receive from a path rendered later (its
@@ -112,6 +114,21 @@ class Renderer:
                                     for message, location, rule in walk.follower.problems]
         return HubRender(HubInventory(hub.name, hub, walk.objects, problems), problems, walk.files,
                          list(walk.follower.notes), walk.producers)
+
+    def _repository_objects(self) -> dict[tuple[str, str | None, str], list[K8sObject]]:
+        """Every ConfigMap and Secret written in the repository (for a substituteFrom that nothing
+        the hub receives provides), read once per run and only when one is asked for."""
+        with self._config_lock:
+            if self._config_objects is None:
+                files = self.files.all() if isinstance(self.files, SourceLoader) else list(self.files.values())
+                index: dict[tuple[str, str | None, str], list[K8sObject]] = {}
+                for src in files:
+                    for doc in src.documents if src.error is None else ():
+                        if isinstance(doc.data, dict) and doc.data.get("kind") in ("ConfigMap", "Secret"):
+                            obj = K8sObject(doc.data, Location(src.path, doc.line, 1), doc)
+                            index.setdefault((obj.kind, obj.namespace, obj.name), []).append(obj)
+                self._config_objects = index
+            return self._config_objects
 
     def _retry(self, walk: "_HubWalk", *, final: bool) -> bool:
         waiting, walk.waiting = walk.waiting, []
