@@ -77,16 +77,22 @@ def billion_laughs(levels: int = 9) -> str:
     return "\n".join(lines) + "\n"
 
 
-def flux_kustomization(path: str, substitute: dict[str, str] | None = None, name: str = "apps") -> str:
+def flux_kustomization(path: str, substitute: dict[str, str] | None = None, name: str = "apps",
+                       substitute_from: list[str] | None = None) -> str:
     """A Flux Kustomization applying `path` of the flux-system GitRepository, with post-build
-    variables when given: the usual cluster entry point of tests and bench corpora."""
+    variables when given (`substitute_from`: flow mappings such as `{kind: ConfigMap, name: vars}`,
+    from line 15 on): the usual cluster entry point of tests and bench corpora."""
     text = (
         "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n"
         f"  name: {name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n"
         "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
     )
+    if substitute or substitute_from:
+        text += "  postBuild:\n"
+    if substitute_from:
+        text += "    substituteFrom:\n" + "".join(f"    - {ref}\n" for ref in substitute_from)
     if substitute:
-        text += "  postBuild:\n    substitute:\n" + "".join(f"      {key}: {value}\n" for key, value in substitute.items())
+        text += "    substitute:\n" + "".join(f"      {key}: {value}\n" for key, value in substitute.items())
     return text
 
 

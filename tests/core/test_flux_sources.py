@@ -172,24 +172,11 @@ def test_argo_sources_of_other_repositories_and_helm_charts_are_notes(make_repo)
     ]
 
 
-# substituteFrom a ConfigMap that another Kustomization of the hub creates (it depends on it), and
-# one nothing creates.
+# substituteFrom a ConfigMap that another Kustomization of the hub creates (in Flux, one it
+# dependsOn), and one nothing creates.
 VARS_KS = flux_kustomization("./vars", name="vars")
-APPS_KS = d("""
-    apiVersion: kustomize.toolkit.fluxcd.io/v1
-    kind: Kustomization
-    metadata: {name: apps, namespace: flux-system}
-    spec:
-      dependsOn: [{name: vars}]
-      interval: 10m
-      path: ./apps
-      prune: true
-      sourceRef: {kind: GitRepository, name: flux-system}
-      postBuild:
-        substituteFrom:
-        - {kind: ConfigMap, name: cluster-vars}
-        - {kind: ConfigMap, name: maybe, optional: true}
-    """)
+APPS_KS = flux_kustomization("./apps", substitute_from=["{kind: ConfigMap, name: cluster-vars}",
+                                                      "{kind: ConfigMap, name: maybe, optional: true}"])
 
 
 def test_substitute_from_reads_a_config_map_another_kustomization_creates(make_repo):
@@ -214,7 +201,7 @@ def test_a_required_substitute_from_nothing_provides_is_a_warning(make_repo, hub
     code, out, _ = hubguard("validate", str(root), "--format", "json", "--select", "schema/")
     (finding,) = json.loads(out)["findings"]
     assert (finding["rule"], finding["severity"], finding["path"], finding["line"]) == (
-        "schema/unresolved-reference", "warning", "clusters/a/apps.yaml", 12)
+        "schema/unresolved-reference", "warning", "clusters/a/apps.yaml", 15)
     assert "ConfigMap/flux-system/cluster-vars" in finding["message"] and code == 0
 
 

@@ -94,21 +94,8 @@ def test_an_expression_flux_cannot_parse_is_a_render_problem_and_the_object_stay
     assert objects(result)["ConfigMap/demo/cm"].get("data", "k") == "${V-default}"
 
 
-SUBSTITUTE_FROM = d("""
-    apiVersion: kustomize.toolkit.fluxcd.io/v1
-    kind: Kustomization
-    metadata: {name: apps, namespace: flux-system}
-    spec:
-      interval: 10m
-      path: ./apps
-      prune: true
-      sourceRef: {kind: GitRepository, name: flux-system}
-      postBuild:
-        substitute: {FROM_INLINE: inline}
-        substituteFrom:
-        - {kind: ConfigMap, name: cluster-vars}
-        - {kind: Secret, name: cluster-secrets}
-    """)
+SUBSTITUTE_FROM = flux_kustomization("./apps", {"FROM_INLINE": "inline"}, substitute_from=[
+    "{kind: ConfigMap, name: cluster-vars}", "{kind: Secret, name: cluster-secrets}"])
 USES = d("""
     apiVersion: v1
     kind: ConfigMap
