@@ -5,16 +5,20 @@ each on a small git repository rendered with the real kustomize."""
 from __future__ import annotations
 
 import json
+import subprocess
 import textwrap
 from pathlib import Path
 
-from conftest import git
 from hubguard.engine import ValidateOptions, load_repository, render_hubs
 from testkit import flux_kustomization
 
 
 def d(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
+
+
+def add_remote(root: Path, url: str) -> None:
+    subprocess.run(["git", "-C", str(root), "remote", "add", "origin", url], check=True)
 
 
 def render(root: Path, hub: str = "a"):
@@ -103,7 +107,7 @@ MULTI_TENANCY = {
 
 def test_other_repositories_and_revisions_are_notes_not_render_errors(make_repo):
     root = make_repo(MULTI_TENANCY)
-    git(root, "remote", "add", "origin", REMOTE)
+    add_remote(root, REMOTE)
     result = render(root)
     assert result.problems == []
     assert result.notes == [
@@ -122,12 +126,12 @@ def test_a_git_repository_naming_this_repository_in_another_spelling_is_followed
         "ref: {branch: dev-team}", "ref: {branch: main}")
     tree["tenants/a/production/cm.yaml"] = CONFIGMAP.format(name="from-tenant-path")
     root = make_repo(tree)
-    git(root, "remote", "add", "origin", "git@github.com:example/fleet.git")
+    add_remote(root, "git@github.com:example/fleet.git")
     result = render(root)
     assert "ConfigMap/apps/from-tenant-path" not in refs(result)  # ./production is relative to the source root
     tree["production/cm.yaml"] = CONFIGMAP.format(name="from-tenant-path")
     root = make_repo(tree)
-    git(root, "remote", "add", "origin", "git@github.com:example/fleet.git")
+    add_remote(root, "git@github.com:example/fleet.git")
     assert "ConfigMap/demo/from-tenant-path" in refs(render(root))
 
 
@@ -332,7 +336,7 @@ def test_kustomizations_are_followed_into_artifacts_built_from_this_repository(m
 
 def test_notes_are_listed_in_json_and_text_output(make_repo, hubguard):
     root = make_repo(MULTI_TENANCY)
-    git(root, "remote", "add", "origin", REMOTE)
+    add_remote(root, REMOTE)
     _, out, _ = hubguard("validate", str(root), "--format", "json")
     notes = json.loads(out)["notes"]
     assert any("not followed: source GitRepository/apps/dev-team is branch 'dev-team'" in n for n in notes)
