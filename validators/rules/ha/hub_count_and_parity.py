@@ -85,8 +85,9 @@ HUB_COUNT = Rule(
     summary="The repository deploys to fewer hubs than the policy minimum (default 2).",
     doc="""The availability design runs the same application on at least two independent hubs behind a
 DNS traffic manager, so that losing a whole hub (power, network, an Azure Stack Hub update gone
-wrong) loses no service. Hubs are the `hubs:` of .hubguard.yaml or, failing that, the
-`clusters/<hub>/` folders.
+wrong) loses no service. Hubs are the `hubs:` of .hubguard.yaml; like the other cross-hub rules,
+this one does not run on hubs inferred from `clusters/<hub>/` folders (a note says so), since only
+the policy can say which clusters form the HA set (`hubguard init` writes a starter policy).
 
 FAIL (.hubguard.yaml):
 
