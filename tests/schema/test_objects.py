@@ -395,6 +395,9 @@ WIDGET = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\
         (WIDGET, "1.30", "no schema for example.com/v1 Widget: add its CRD or JSON Schema to schema.crd_paths in .hubguard.yaml"),
         ("apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: x}\n", "1.30",
          "Kubernetes 1.30 has no apps/v1 Deploymnet: check the kind and apiVersion, or the hub's kubernetes_version"),
+        # The Gateway API is a *.k8s.io group installed as CRDs (flux2-kustomize-helm-example uses it).
+        ("apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: envoy}\n", "1.30",
+         "no schema for gateway.networking.k8s.io/v1 GatewayClass: add its CRD or JSON Schema to schema.crd_paths in .hubguard.yaml"),
     ],
 )
 def test_unknown_kind_names_api_version_and_kind(text, version, message):

@@ -180,9 +180,19 @@ def core_registry(version: tuple[int, int], strict: bool) -> referencing.Registr
     return _registry_of(core_definitions(version, strict))
 
 
+# `*.k8s.io` groups that Kubernetes itself does not serve: SIG projects installed as CRDs (Gateway
+# API, volume snapshots, network policy API) or aggregated APIs (metrics). Their schemas come from
+# their CRDs, like any custom resource's.
+_INSTALLED_K8S_IO_GROUPS = frozenset({
+    "gateway.networking.k8s.io", "snapshot.storage.k8s.io", "policy.networking.k8s.io",
+    "metrics.k8s.io", "custom.metrics.k8s.io", "external.metrics.k8s.io",
+})
+
+
 def is_core_group(group: str) -> bool:
-    """Groups served by Kubernetes itself (the legacy core group, `apps`, `batch`, `*.k8s.io`)."""
-    return group == "" or "." not in group or group.endswith(".k8s.io")
+    """Groups served by Kubernetes itself (the legacy core group, `apps`, `batch`, `*.k8s.io`
+    but for the SIG projects installed separately)."""
+    return group == "" or "." not in group or (group.endswith(".k8s.io") and group not in _INSTALLED_K8S_IO_GROUPS)
 
 
 _KIND = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
