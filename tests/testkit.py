@@ -77,6 +77,19 @@ def billion_laughs(levels: int = 9) -> str:
     return "\n".join(lines) + "\n"
 
 
+def env_deployment(*, env_name: str, env_value: str, replicas: int | None = None, annotations: dict[str, str] | None = None) -> str:
+    """A one-container Deployment `shop/web` with one env var (and `spec.replicas`, annotations
+    when given): the workload of the secret rules' end-to-end tests."""
+    replicas_line = f"  replicas: {replicas}\n" if replicas is not None else ""
+    annotation_lines = "  annotations:\n" + "".join(f"    {k}: {v}\n" for k, v in annotations.items()) if annotations else ""
+    return (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n" + annotation_lines + "spec:\n"
+        + replicas_line + "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n"
+        "    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        env:\n"
+        f"        - name: {env_name}\n          value: {env_value}\n"
+    )
+
+
 def flux_kustomization(path: str, substitute: dict[str, str] | None = None, name: str = "apps",
                        substitute_from: list[str] | None = None) -> str:
     """A Flux Kustomization applying `path` of the flux-system GitRepository, with post-build

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import secret_fakes
 from hubguard.rules.secret.rendered_values import changed_values
+from testkit import env_deployment as deployment
 from testkit import flux_kustomization
 
 PW = "Vq" + secret_fakes.body(14)
-
-
-def deployment(*, env_name: str, env_value: str, replicas: int | None = None) -> str:
-    """A one-container Deployment with one env var (and `spec.replicas` when given)."""
-    replicas_line = f"  replicas: {replicas}\n" if replicas is not None else ""
-    return (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n" + replicas_line
-        + "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n"
-        "    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        env:\n"
-        f"        - name: {env_name}\n          value: {env_value}\n"
-    )
 
 
 def test_an_object_as_written_has_nothing_left_to_scan():

@@ -5,31 +5,13 @@ Real git repositories, rendered by the real kustomize."""
 from __future__ import annotations
 
 import secret_fakes
+from testkit import env_deployment
 
 PW = {name: "Lk" + secret_fakes.body(14) for name in ("patch", "env", "literal", "user", "password", "overlay")}
 
 HUBS = ".hubguard.yaml", "hubs:\n  seattle: {roots: [apps/seattle]}\n  munich: {roots: [apps/munich]}\n"
 
-BASE_DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-        env:
-        - name: DB_HOST
-          value: db
-"""
+BASE_DEPLOYMENT = env_deployment(env_name="DB_HOST", env_value="db")
 
 INLINE_PATCH_OVERLAY = f"""\
 resources: [../base]

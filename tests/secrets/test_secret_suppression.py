@@ -4,6 +4,7 @@ through the CLI on a real repository, for objects a hub renders and for files no
 from __future__ import annotations
 
 import secret_fakes
+from testkit import env_deployment
 
 PW = {name: "Lk" + secret_fakes.body(14) for name in ("user", "password", "env")}
 
@@ -23,29 +24,8 @@ stringData:
 """
 
 
-DEPLOYMENT = f"""\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-  annotations:
-    hubguard.io/ignore: secret/sensitive-literal
-    hubguard.io/ignore-reason: throw-away password of the demo database
-spec:
-  selector:
-    matchLabels: {{app: web}}
-  template:
-    metadata:
-      labels: {{app: web}}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-        env:
-        - name: DB_PASSWORD
-          value: {PW["env"]}
-"""
+DEPLOYMENT = env_deployment(env_name="DB_PASSWORD", env_value=PW["env"], annotations={
+    "hubguard.io/ignore": "secret/sensitive-literal", "hubguard.io/ignore-reason": "throw-away password of the demo database"})
 
 HUBS = "hubs:\n  seattle: {roots: [apps]}\n  munich: {roots: [apps]}\n"
 
