@@ -329,6 +329,27 @@ def main_fleet(timeout: float, rows: tuple[str, ...]) -> int:
     return 0
 
 
+def main_secrets() -> int:
+    """The secrets corpus alone: results/latest-secrets.json and its table."""
+    started = time.perf_counter()
+    print(f"machine: {machine()}\nload average: {load_average()}", flush=True)
+    WORK.mkdir(parents=True, exist_ok=True)
+    meta = corpus.write_secrets(WORK / "secrets", 10_000)
+    print(f"corpus secrets: 10000 files, {len(meta['planted'])} planted secrets", flush=True)
+    results = {"mode": "secrets", "machine": machine(), "versions": versions(), "load_at_start": load_average(),
+               "secrets": bench_secrets(meta, 3)}
+    results["elapsed_s"] = round(time.perf_counter() - started, 1)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    data = report.to_json(results)
+    for path in (RESULTS / f"bench-{stamp}-secrets.json", RESULTS / "latest-secrets.json"):
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    print()
+    print("\n".join(report.secrets_table(results["secrets"])))
+    print(f"\nresults: bench/results/latest-secrets.json ({results['elapsed_s']:.0f} s in all)")
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -338,9 +359,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-hub", default="medium,large", help="sizes on which to time --hub runs")
     parser.add_argument("--profile", action="store_true", help="also profile hubguard on the medium corpus")
     parser.add_argument("--timeout", type=float, default=240.0, help="kill any single run after this many seconds")
-    parser.add_argument("--only", choices=("fleet", "fleet-warm", "fleet-shards", "fleet-memory"),
-                        help="only these rows: fleet = render cache (warm), sharding and memory (issue 22), or one of them")
+    parser.add_argument("--only", choices=("fleet", "fleet-warm", "fleet-shards", "fleet-memory", "secrets"),
+                        help="only these rows: fleet = render cache (warm), sharding and memory (issue 22), or one of "
+                        "them; secrets = the secrets corpus")
     args = parser.parse_args(argv)
+    if args.only == "secrets":
+        return main_secrets()
     if args.only:
         rows = ("warm", "shards", "memory") if args.only == "fleet" else (args.only.split("-", 1)[1],)
         return main_fleet(args.timeout, rows)

@@ -399,7 +399,9 @@ def bech32(hrp: str, payload: bytes) -> str:
 
 def planted_file(rng: random.Random, variant: int) -> tuple[str, SecretFile]:
     """One file with one planted credential; returns (suffix, file). Variants cycle through kinds."""
-    kind = variant % 12
+    kind = variant % 16
+    if kind >= 12:
+        return _planted_inside_value(rng, kind - 12)
     if kind == 0:
         key = "AKIA" + _rand(rng, UPPER_DIGITS, 16)
         text = f"# service account for the uploader\nAWS_REGION=eu-central-1\nAWS_ACCESS_KEY_ID={key}\nAWS_SECRET_ACCESS_KEY={_rand(rng, ALNUM + '/+', 40)}\n"
@@ -450,9 +452,44 @@ def planted_file(rng: random.Random, variant: int) -> tuple[str, SecretFile]:
     return ".txt", SecretFile(text, [(3, 3, "age-secret-key")])
 
 
+def _planted_inside_value(rng: random.Random, kind: int) -> tuple[str, SecretFile]:
+    """Secrets written inside another value (issue 17): Argo CD Helm values as a string, a Flux
+    variable's literal default, a command-line flag, a connection-string part."""
+    password = _rand(rng, ALNUM, 16)
+    if kind == 0:
+        text = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: cache\n  namespace: argocd\nspec:\n"
+                "  source:\n    chart: redis\n    repoURL: https://charts.bitnami.com/bitnami\n    targetRevision: 19.0.0\n"
+                f"    helm:\n      values: |\n        auth:\n          password: {password}\n")
+        return ".yaml", SecretFile(text, [(14, 14, "embedded-helm-values")])
+    if kind == 1:
+        text = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: auth\ndata:\n"
+                f"  JWT_SIGNING_KEY: ${{JWT_SIGNING_KEY:={password}}}\n")
+        return ".yaml", SecretFile(text, [(6, 6, "flux-default")])
+    if kind == 2:
+        text = ("#!/bin/sh\nset -eu\n"
+                f"pg_dump --host db --username backup --password '{password}' ratings > /backup/ratings.sql\n")
+        return ".sh", SecretFile(text, [(3, 3, "command-line-flag")])
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: reports\ndata:\n"
+            f"  SQL_DSN: \"Server=sql;Database=reports;User Id=reports;Password={password};\"\n")
+    return ".yaml", SecretFile(text, [(6, 6, "connection-string-part")])
+
+
 def decoy_file(rng: random.Random, variant: int) -> tuple[str, str]:
-    """Looks like a secret to a naive scanner, is not one (placeholders, digests, ids)."""
-    kind = variant % 6
+    """Looks like a secret to a naive scanner, is not one (placeholders, digests, ids, ciphertext,
+    expressions in code and templates)."""
+    kind = variant % 10
+    if kind == 6:
+        return ".md", ("Set the bot token in the vault, e.g.\n\n    SLACK_BOT_TOKEN=" + "xo" + "xb-" + "0" * 12 + "-" + "0" * 12 + "-"
+                       + "X" * 24 + "\n")
+    if kind == 7:
+        return ".yaml", ("apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: db\nspec:\n  encryptedData:\n"
+                         f"    password: AgB{_b64(rng, 240)}\n")
+    if kind == 8:
+        return ".py", ("def connect(reader, settings):\n    token = convert_to_unicode(reader.readline())\n"
+                       "    password = settings.DB_PASSWORD\n    return open_db(password=password, token=token)\n")
+    if kind == 9:
+        return ".json", json.dumps({"resources": [{"type": "Microsoft.Compute/virtualMachines", "properties": {"osProfile": {
+            "adminPassword": "[parameters('adminPassword')]"}}}]}, indent=2) + "\n"
     if kind == 0:
         return ".yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  DB_PASSWORD: ${DB_PASSWORD}\n  API_TOKEN: \"<set-in-vault>\"\n"
     if kind == 1:

@@ -46,6 +46,19 @@ def marginal_per_thousand(corpora: dict) -> list[tuple[str, float]]:
     return [(f"{a}→{b}", (wb - wa) / (nb - na) * 1000) for (a, na, wa), (b, nb, wb) in zip(points, points[1:]) if nb > na]
 
 
+def secrets_table(secrets: dict) -> list[str]:
+    """The secrets corpus rows: time, recall and findings outside the planted secrets per tool."""
+    lines = [f"Secrets corpus: {secrets['files']} files, {secrets['planted']} planted secrets.", "",
+             "| tool | median wall | recall | found | other findings (in look-alike files) | missed, by kind |",
+             "|---|---:|---:|---:|---:|---|"]
+    for key, tool_name in (("hubguard --select secret/", "hubguard"), ("detect-secrets", "detect-secrets")):
+        m, r = secrets["measurements"][key], secrets["recall"][tool_name]
+        missed = ", ".join(f"{k} {v}" for k, v in sorted(r["missed_by_kind"].items())) or "none"
+        lines.append(f"| {key} | {seconds(m.wall)} | {r['recall']:.1%} | {r['found']}/{r['planted']} | "
+                     f"{r['other_findings']} ({r['findings_in_lookalike_files']}) | {missed} |")
+    return lines
+
+
 def table(results: dict) -> str:
     machine = results["machine"]
     lines = [
@@ -82,14 +95,7 @@ def table(results: dict) -> str:
                      f"{seconds(pk)} | {seconds(fk)} | {reported} | {split_text} | {findings} |")
     secrets = results.get("secrets")
     if secrets:
-        lines += ["", f"Secrets corpus: {secrets['files']} files, {secrets['planted']} planted secrets.", "",
-                  "| tool | median wall | recall | found | other findings (in look-alike files) | missed, by kind |",
-                  "|---|---:|---:|---:|---:|---|"]
-        for key, tool_name in (("hubguard --select secret/", "hubguard"), ("detect-secrets", "detect-secrets")):
-            m, r = secrets["measurements"][key], secrets["recall"][tool_name]
-            missed = ", ".join(f"{k} {v}" for k, v in sorted(r["missed_by_kind"].items())) or "none"
-            lines.append(f"| {key} | {seconds(m.wall)} | {r['recall']:.1%} | {r['found']}/{r['planted']} | "
-                         f"{r['other_findings']} ({r['findings_in_lookalike_files']}) | {missed} |")
+        lines += ["", *secrets_table(secrets)]
     startup = results.get("startup")
     if startup:
         lines += ["", f"`hubguard --version` start-up: {startup.wall * 1000:.0f} ms (median of {len(startup.runs)})."]

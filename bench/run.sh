@@ -5,6 +5,7 @@
 #   bench/run.sh            full run (small, medium, large; < 15 min on 2 cores)
 #   bench/run.sh --quick    small and medium, one run each
 #   bench/run.sh --only fleet   the render cache, sharding and memory rows only (issue 22)
+#   bench/run.sh --only secrets the secrets corpus rows only
 # Other options (--sizes, --no-peers, --profile): bench/run.sh --help
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
