@@ -281,6 +281,15 @@ def traffic_manager(hubs: list[str]) -> str:
     return json.dumps(template, indent=2) + "\n"
 
 
+def hub_cidr(number: int) -> str:
+    """Hub `number`'s on-prem range: 10.N.0.0/16 for the first 255 hubs (the corpora of issue 11),
+    then /24 ranges in 172.16.0.0/12 for fleets of hundreds."""
+    if number <= 255:
+        return f"10.{number}.0.0/16"
+    rest = number - 256
+    return f"172.{16 + rest // 256}.{rest % 256}.0/24"
+
+
 def policy_file(hubs: list[str]) -> str:
     lines = ["min_hubs: 2", "hubs:"]
     for index, hub in enumerate(hubs):
@@ -288,7 +297,7 @@ def policy_file(hubs: list[str]) -> str:
         lines += [
             f"  {hub}:",
             f"    roots: [clusters/{hub}]",
-            f"    onprem_cidrs: [10.{index + 1}.0.0/16]",
+            f"    onprem_cidrs: [{hub_cidr(index + 1)}]",
             f'    kubernetes_version: "{K8S_VERSION}"',
             f"    ingress_host: apps.{hub}.corp.example",
             f"    backup_hub: {backup}",
