@@ -175,6 +175,12 @@ class HubInventory:
     policy: HubPolicy
     objects: list[K8sObject] = field(default_factory=list)
     problems: list["RenderProblem"] = field(default_factory=list)  # what could not be rendered
+    # (kind, namespace, name, source path, source line) -> GitOps engine ("flux", "argocd") -> the
+    # Kustomization path or Application source that makes that engine apply the object.
+    managers: dict[tuple, dict[str, Location]] = field(default_factory=dict)
+
+    def engines_of(self, obj: K8sObject) -> dict[str, Location]:
+        return self.managers.get((obj.kind, obj.namespace, obj.name, obj.source.path, obj.source.line), {})
 
     @cached_property
     def _by_kind(self) -> dict[str, list[K8sObject]]:

@@ -22,6 +22,7 @@ BROKEN = [
     ("ha/probes", "apps/base/worker.yaml", 14, None),  # container without livenessProbe
     ("ha/resources", "apps/base/worker.yaml", 18, None),  # requests without memory
     ("ha/pdb", "apps/base/worker.yaml", 25, None),  # minAvailable: 100%
+    ("ha/engine-overlap", "apps/munich-tools/settings.yaml", 4, "munich"),  # applied by Flux and Argo CD
     ("ha/replicas", "apps/munich/replicas-patch.yaml", 7, "munich"),  # base 3, munich's patch 1
     ("ha/hub-parity", "apps/seattle/site-survey.yaml", 4, "munich"),  # seattle only, not hub_local
     ("ha/control-plane", "clusters/munich/aks-engine/apimodel.json", 7, "munich"),  # 2 masters
@@ -63,7 +64,7 @@ def test_fixed_twin_has_no_finding(make_repo, capsys) -> None:
 @pytest.mark.parametrize(("hub", "expected_rules"), [
     # CI matrices validate one hub: cross-hub parity has nothing to compare, munich's findings stay.
     ("munich", {"ha/hub-count", "ha/hpa-min", "ha/backup-offsite", "ha/statefulset-quorum", "ha/spread", "ha/probes",
-                "ha/resources", "ha/pdb", "ha/replicas", "ha/control-plane", "ha/traffic-routing"}),
+                "ha/resources", "ha/pdb", "ha/replicas", "ha/control-plane", "ha/traffic-routing", "ha/engine-overlap"}),
     ("seattle", {"ha/hub-count", "ha/hpa-min", "ha/statefulset-quorum", "ha/spread", "ha/probes", "ha/resources",
                  "ha/pdb"}),
 ])

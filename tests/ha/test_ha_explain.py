@@ -14,11 +14,12 @@ TUNING = {
     "ha/hub-count": "min_hubs: 3",
     "ha/hub-parity": "hub_local:",
     "ha/backup-offsite": "no threshold",
+    "ha/engine-overlap": "no threshold",
 }
 
 
-def test_twelve_rules() -> None:
-    assert len(HA_RULES) == 12
+def test_thirteen_rules() -> None:
+    assert len(HA_RULES) == 13
 
 
 @pytest.mark.parametrize("rule_id", HA_RULES)

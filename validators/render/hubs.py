@@ -55,6 +55,14 @@ class HubRender:
     producers: list[str | None] = field(default_factory=list)  # per object: the Kustomization/Application that applies it
 
 
+def engine_of(producer: str | None) -> str | None:
+    """The GitOps engine that applies what `producer` (`Kind/namespace/name`) points to: Argo CD
+    for an Application or ApplicationSet, Flux for its Kustomizations and sources; None for a root."""
+    if producer is None:
+        return None
+    return "argocd" if producer.split("/", 1)[0] in ("Application", "ApplicationSet") else "flux"
+
+
 @dataclass
 class _HubWalk:
     """One hub's render in progress: paths to render (with the ancestry of each), references that
@@ -70,6 +78,8 @@ class _HubWalk:
     files: set[str] = field(default_factory=set)
     done: set[tuple] = field(default_factory=set)
     seen: set[tuple] = field(default_factory=set)
+    # which GitOps engine applies each object (ha/engine-overlap): identity -> engine -> pointer
+    managers: dict[tuple, dict[str, Location]] = field(default_factory=dict)
 
     def push(self, targets: list[Target], chain: tuple[str, ...]) -> None:
         self.stack.extend((target, chain) for target in reversed(targets))
@@ -112,7 +122,7 @@ class Renderer:
             self._drain(walk)
         problems = walk.problems + [RenderProblem(message, location, hub.name, rule)
                                     for message, location, rule in walk.follower.problems]
-        return HubRender(HubInventory(hub.name, hub, walk.objects, problems), problems, walk.files,
+        return HubRender(HubInventory(hub.name, hub, walk.objects, problems, walk.managers), problems, walk.files,
                          list(walk.follower.notes), walk.producers)
 
     def _repository_objects(self) -> dict[tuple[str, str | None, str], list[K8sObject]]:
@@ -153,7 +163,8 @@ class Renderer:
                 cycle = " -> ".join((*chain[chain.index(rel):], rel))
                 walk.problems.append(RenderProblem(f"cycle of Flux/Argo CD paths: {cycle}", via, hub))
                 continue
-            key = (rel, apply.key())
+            engine = engine_of(target.producer)
+            key = (rel, apply.key(), engine)  # a path two engines apply is walked for each (ha/engine-overlap)
             if key in walk.done:
                 continue
             walk.done.add(key)
@@ -179,6 +190,8 @@ class Renderer:
                 if identity not in walk.seen:
                     walk.seen.add(identity)
                     new.append(obj)
+                if engine is not None and via is not None:
+                    walk.managers.setdefault(identity, {}).setdefault(engine, via)
             walk.objects.extend(new)
             walk.producers.extend([target.producer] * len(new))
             walk.follower.add(new, entry=not chain)

@@ -7,6 +7,7 @@
 from hubguard.rules.ha import (
     backup_offsite,
     control_plane,
+    engine_overlap,
     hub_count_and_parity,
     pdb,
     probes,
@@ -17,6 +18,7 @@ from hubguard.rules.ha import (
 )
 from hubguard.rules.registry import modules_by_rule_id
 
-_MODULES = [hub_count_and_parity, replicas, pdb, spread, probes, resources, control_plane, traffic_routing, backup_offsite]
+_MODULES = [hub_count_and_parity, replicas, pdb, spread, probes, resources, control_plane, traffic_routing, backup_offsite,
+            engine_overlap]
 RULE_MODULES = modules_by_rule_id(_MODULES)
 RULES = [rule for module in _MODULES for rule in module.RULES]
