@@ -27,14 +27,17 @@ import jinja2
 HUB_TEMPLATE = "_hub_template"
 REPO_TEMPLATE = "_repo_template"
 HUB_PLACEHOLDER = "__hub__"
-VERSION_MARKER = "@HUBGUARD_VERSION@"
+INSTALL_MARKER = "@HUBGUARD_INSTALL@"
 VERSIONED_FILES = (".github/workflows/hubguard.yml", "azure-pipelines.yml", ".pre-commit-config.yaml")
 AGE_DIR = ".age"
+# The Flux release the README installs (flux install --version); its APIs are the ones the tree uses.
+FLUX_VERSION = "v2.4.0"
 ENCRYPTED_REGEX = "^(data|stringData)$"
 SECRET_FILE = "apps/ratings/overlays/{hub}/mongodb-credentials.sops.yaml"
 RECORD_FILE = ".hubguard-template.json"
 HUB_RECORD_KEYS = ("name", "location", "kubernetes_version", "ingress_host", "onprem_cidrs", "backup_hub",
-                   "age_recipient", "dns_server", "geo_mapping")
+                   "age_recipient", "dns_server", "geo_mapping", "gitops_engine", "portal_url", "identity_system",
+                   "key_vault_url", "jurisdiction", "address_block")
 TEMPLATE_PARTS = ("cookiecutter.json", "hooks", "{{cookiecutter.repo_name}}")
 
 
@@ -45,16 +48,15 @@ class GenerationError(RuntimeError):
 # -- model -----------------------------------------------------------------------------------
 def enrich_hubs(hubs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Hubs with the derived values the templates use: the other hubs, their CIDRs, the backup
-    hub's record, a default on-prem DNS server (.53 in the first range) and a priority."""
+    hub's record and a priority. (Values that depend on the answers: `site_hubs`.)"""
     by_name = {h["name"]: h for h in hubs}
     out = []
     for index, hub in enumerate(hubs):
-        first = ipaddress.ip_network(hub["onprem_cidrs"][0])
         others = [h for h in hubs if h["name"] != hub["name"]]
         out.append({
             **hub,
             "priority": index + 1,
-            "dns_server": hub.get("dns_server") or str(first.network_address + 53),
+            "dns_server": hub.get("dns_server") or "",
             "others": [o["name"] for o in others],
             "other_cidrs": [c for o in others for c in o["onprem_cidrs"]],
             "backup": by_name[hub["backup_hub"]],
@@ -121,8 +123,11 @@ def charts(c: dict[str, Any]) -> list[dict[str, Any]]:
             "crds": {"enabled": True},
             "replicaCount": 2,
             "podDisruptionBudget": {"enabled": True},
-            "webhook": {"replicaCount": 2},
-            **({"image": {"repository": f"{mirror}/jetstack/cert-manager-controller"}} if mirror else {}),
+            "webhook": {"replicaCount": 2, **_mirrored_repository(mirror, "jetstack/cert-manager-webhook")},
+            **_mirrored_repository(mirror, "jetstack/cert-manager-controller"),
+            **({"cainjector": _mirrored_repository(mirror, "jetstack/cert-manager-cainjector"),
+                "startupapicheck": _mirrored_repository(mirror, "jetstack/cert-manager-startupapicheck"),
+                "acmesolver": _mirrored_repository(mirror, "jetstack/cert-manager-acmesolver")} if mirror else {}),
         }),
         ("kured", "kured", c["chart_kured"], {
             # AKS Engine turns unattended upgrades on; kured drains and reboots one node at a time.
@@ -131,18 +136,26 @@ def charts(c: dict[str, Any]) -> list[dict[str, Any]]:
         }),
     ]
     if c["secrets_backend"].startswith("external-secrets"):
+        eso_image = _mirrored_repository(mirror, "external-secrets/external-secrets")
         wanted.append(("external-secrets", "external-secrets", c["chart_external_secrets"], {
             "installCRDs": True,
+            # Two replicas for availability; leader election so that only one reconciles at a time.
             "replicaCount": 2,
-            "webhook": {"replicaCount": 2},
-            **({"image": {"repository": f"{mirror}/external-secrets/external-secrets"}} if mirror else {}),
+            "leaderElect": True,
+            "webhook": {"replicaCount": 2, **eso_image},
+            "certController": {**eso_image},
+            **eso_image,
+            **(AZURE_STACK_ENVIRONMENT if c["secrets_backend"] == "external-secrets-keyvault" else {}),
         }))
     if c["monitoring"] == "prometheus":
         wanted.append(("prometheus", "monitoring", c["chart_prometheus"], {
             # Metrics only, kept on the hub: no log shipping, no remote write.
             "alertmanager": {"enabled": False},
             "prometheus-pushgateway": {"enabled": False},
-            "server": {"retention": "15d", "remoteWrite": []},
+            "server": {"retention": "15d", "remoteWrite": [], **_mirrored_repository(mirror, "prometheus/prometheus")},
+            **({"configmapReload": {"prometheus": _mirrored_repository(mirror, "prometheus-operator/prometheus-config-reloader")},
+                "kube-state-metrics": {"image": {"registry": mirror}},
+                "prometheus-node-exporter": {"image": {"registry": mirror}}} if mirror else {}),
         }))
     out = []
     for name, namespace, version, values in wanted:
@@ -154,18 +167,160 @@ def charts(c: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _mirrored_repository(mirror: str, repository: str) -> dict[str, Any]:
+    """`image.repository` values for a chart whose image is pulled through the mirror."""
+    return {"image": {"repository": f"{mirror}/{repository}"}} if mirror else {}
+
+
+# AKS Engine writes the Azure Stack Hub's endpoints to this file on every node; the Azure SDK of
+# the External Secrets Operator reads them from AZURE_ENVIRONMENT_FILEPATH (environmentType
+# AzureStackCloud), as AKS Engine's own cloud-node-manager and disk CSI driver do.
+AZURE_STACK_ENVIRONMENT_FILE = "/etc/kubernetes/azurestackcloud.json"
+AZURE_STACK_ENVIRONMENT = {
+    "extraEnv": [{"name": "AZURE_ENVIRONMENT_FILEPATH", "value": AZURE_STACK_ENVIRONMENT_FILE}],
+    "extraVolumes": [{"name": "azure-stack-environment",
+                      "hostPath": {"path": AZURE_STACK_ENVIRONMENT_FILE, "type": "File"}}],
+    "extraVolumeMounts": [{"name": "azure-stack-environment", "mountPath": AZURE_STACK_ENVIRONMENT_FILE,
+                           "readOnly": True}],
+}
+
+# Argo CD's health check for Application (removed from Argo CD in 1.8): without it the app of
+# apps does not wait for a sync wave's Applications to be healthy before the next wave.
+ARGOCD_APPLICATION_HEALTH = """hs = {}
+hs.status = "Progressing"
+hs.message = ""
+if obj.status ~= nil then
+  if obj.status.health ~= nil then
+    hs.status = obj.status.health.status
+    if obj.status.health.message ~= nil then
+      hs.message = obj.status.health.message
+    end
+  end
+end
+return hs
+"""
+SOPS_BIN = "/usr/local/sops/bin"
+# The config management plugin: decrypt this hub's *.sops.yaml files (the repo server's copy),
+# then build the overlay. Decrypting `kustomize build` output instead fails ("sops metadata not
+# found"): SOPS decrypts files, not documents stripped of their metadata.
+SOPS_KUSTOMIZE_PLUGIN = {
+    "init": {"command": ["sh", "-c"], "args": [
+        f"find . -name '*.sops.yaml' -exec {SOPS_BIN}/sops --decrypt --in-place {{}} \\;"]},
+    "generate": {"command": ["kustomize", "build", "."]},
+}
+
+
+def argocd_chart(c: dict[str, Any]) -> dict[str, Any]:
+    """Argo CD itself (chart argo-cd, pinned), managed by its own hub's Argo CD after the first
+    install: the Application health check, and with sops-age the `sops-kustomize` plugin as a
+    repo-server sidecar with the hub's age key."""
+    mirror = (c.get("registry_mirror") or "").rstrip("/")
+    values: dict[str, Any] = {
+        "configs": {"cm": {"resource.customizations.health.argoproj.io_Application": ARGOCD_APPLICATION_HEALTH}},
+        **({"global": {"image": {"repository": f"{mirror}/argoproj/argocd"}},
+            "redis": {"image": {"repository": f"{mirror}/docker/library/redis"}},
+            "dex": {"image": {"repository": f"{mirror}/dexidp/dex"}}} if mirror else {}),
+    }
+    if c["secrets_backend"] == "sops-age":
+        values["configs"]["cmp"] = {"create": True, "plugins": {"sops-kustomize": SOPS_KUSTOMIZE_PLUGIN}}
+        values["repoServer"] = {
+            "initContainers": [{
+                "name": "sops", "image": mirrored(c["image_sops"], mirror),
+                "command": ["cp", "/usr/local/bin/sops", f"{SOPS_BIN}/sops"],
+                "volumeMounts": [{"name": "sops-bin", "mountPath": SOPS_BIN}],
+            }],
+            "extraContainers": [{
+                "name": "sops-kustomize", "image": mirrored(c["image_argocd"], mirror),
+                "command": ["/var/run/argocd/argocd-cmp-server"],
+                "env": [{"name": "SOPS_AGE_KEY_FILE", "value": "/home/argocd/sops-age/age.agekey"}],
+                "securityContext": {"runAsNonRoot": True, "runAsUser": 999},
+                "volumeMounts": [
+                    {"name": "var-files", "mountPath": "/var/run/argocd"},
+                    {"name": "plugins", "mountPath": "/home/argocd/cmp-server/plugins"},
+                    {"name": "argocd-cmp-cm", "mountPath": "/home/argocd/cmp-server/config/plugin.yaml",
+                     "subPath": "sops-kustomize.yaml"},
+                    {"name": "sops-bin", "mountPath": SOPS_BIN},
+                    {"name": "sops-age", "mountPath": "/home/argocd/sops-age", "readOnly": True},
+                    {"name": "cmp-tmp", "mountPath": "/tmp"},
+                ],
+            }],
+            "volumes": [
+                {"name": "argocd-cmp-cm", "configMap": {"name": "argocd-cmp-cm"}},
+                {"name": "sops-bin", "emptyDir": {}},
+                {"name": "sops-age", "secret": {"secretName": "sops-age"}},
+                {"name": "cmp-tmp", "emptyDir": {}},
+            ],
+        }
+    repo = f"{mirror}/charts" if mirror else "https://argoproj.github.io/argo-helm"
+    install = (f"helm install argocd oci://{repo}/argo-cd --version {c['chart_argo_cd']}" if mirror
+               else f"helm install argocd argo-cd --repo {repo} --version {c['chart_argo_cd']}")
+    return {"name": "argocd", "namespace": "argocd", "chart": "argo-cd", "version": c["chart_argo_cd"], "values": values,
+            "argo_repo": repo, "install": install}
+
+
 # -- rendering -------------------------------------------------------------------------------
+def site_hubs(context: dict[str, Any], hubs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Enriched hubs plus what depends on the answers: the hub's one GitOps engine, its address
+    plan (nodes, pods, services), its DNS server, its Azure Stack Hub endpoints (from the portal
+    URL: https://portal.<location>.<external domain>/) and the storage its backups go to."""
+    from hubinputs import AKS_ENGINE_KUBERNETES, DEFAULT_ADDRESS_SPACE, InputError, hub_engine, hub_networks
+
+    try:
+        networks = hub_networks(hubs, context.get("cluster_address_space") or DEFAULT_ADDRESS_SPACE)
+        engines = {h["name"]: hub_engine(h, str(context.get("gitops_engine") or "flux")) for h in hubs}
+    except InputError as exc:
+        raise GenerationError(str(exc)) from None
+    out = []
+    for hub in hubs:
+        external = hub["portal_url"].rstrip("/")[len(f"https://portal.{hub['location']}."):]
+        minor = ".".join(hub["kubernetes_version"].split(".")[:2])
+        out.append({
+            **hub,
+            "engine": engines[hub["name"]],
+            "net": networks[hub["name"]],
+            "dns_server": hub.get("dns_server") or context.get("dns_server") or hub["dns_server"],
+            "identity_system": hub.get("identity_system") or "azure_ad",
+            "external_domain": external,
+            "orchestrator_version": AKS_ENGINE_KUBERNETES[minor] if hub["kubernetes_version"].count(".") == 1 else hub["kubernetes_version"],
+            "key_vault_url": hub.get("key_vault_url") or f"https://{vault_name(hub['name'])}.vault.{hub['location']}.{external}",
+            "storage_account": storage_account(hub["name"]),
+            "blob_endpoint": f"https://{storage_account(hub['name'])}.blob.{hub['location']}.{external}",
+        })
+    by_name = {h["name"]: h for h in out}
+    for hub in out:
+        hub["backup"] = by_name[hub["backup_hub"]]
+    return out
+
+
+def vault_name(hub: str) -> str:
+    """The hub's Key Vault name (3-24 letters, digits, '-'), created by the README's steps."""
+    return f"ratings-{hub}"[:24].rstrip("-")
+
+
+def storage_account(hub: str) -> str:
+    """The storage account on `hub` that holds the other hubs' backups (3-24 lowercase letters, digits)."""
+    return ("ratingsbak" + hub.replace("-", ""))[:24]
+
+
 def template_variables(context: dict[str, Any], hubs: list[dict[str, Any]]) -> dict[str, Any]:
-    """What every template file sees: the answers (`c`), the enriched hubs, the charts and the
-    engine/backend flags."""
+    """What every template file sees: the answers (`c`), the hubs with their site values, the
+    charts and the engine/backend flags. `flux`/`argocd`: some hub runs that engine."""
+    from hubinputs import AKS_ENGINE_RELEASE
+
     c = context
+    hubs = site_hubs(c, hubs)
     return {
-        "c": c, "hubs": hubs, "charts": charts(c),
-        "flux": c["gitops_engine"] in ("flux", "both"),
-        "argocd": c["gitops_engine"] in ("argocd", "both"),
+        "c": c, "hubs": hubs, "charts": charts(c), "argocd_chart": argocd_chart(c), "secret_keys": SECRET_KEYS,
+        "aks_engine_release": AKS_ENGINE_RELEASE, "flux_version": FLUX_VERSION,
+        "flux": any(h["engine"] == "flux" for h in hubs),
+        "argocd": any(h["engine"] == "argocd" for h in hubs),
         "sops": c["secrets_backend"] == "sops-age",
         "eso": c["secrets_backend"].startswith("external-secrets"),
     }
+
+
+def _hub(variables: dict[str, Any], hub: dict[str, Any]) -> dict[str, Any]:
+    return next(h for h in variables["hubs"] if h["name"] == hub["name"])
 
 
 def render_folder(source_root: Path, target: Path, env: jinja2.Environment, variables: dict[str, Any],
@@ -196,7 +351,8 @@ def render_hub(hub_template: Path, target: Path, context: dict[str, Any], hubs: 
                hub: dict[str, Any]) -> list[str]:
     """Render `_hub_template/` for one hub of `hubs` (enriched) into `target` (`hubguard hub add`)."""
     env = environment(context.get("registry_mirror") or "")
-    return render_folder(hub_template, target, env, {**template_variables(context, hubs), "hub": hub}, hub["name"])
+    variables = template_variables(context, hubs)
+    return render_folder(hub_template, target, env, {**variables, "hub": _hub(variables, hub)}, hub["name"])
 
 
 def render_tree(repo: Path, context: dict[str, Any], hubs: list[dict[str, Any]]) -> list[str]:
@@ -205,17 +361,50 @@ def render_tree(repo: Path, context: dict[str, Any], hubs: list[dict[str, Any]])
     variables = template_variables(context, hubs)
     written = render_folder(repo / REPO_TEMPLATE, repo, env, variables)
     for hub in hubs:
-        written += render_folder(repo / HUB_TEMPLATE, repo, env, {**variables, "hub": hub}, hub["name"])
+        written += render_folder(repo / HUB_TEMPLATE, repo, env, {**variables, "hub": _hub(variables, hub)}, hub["name"])
     for folder in (REPO_TEMPLATE, HUB_TEMPLATE):
         shutil.rmtree(repo / folder, ignore_errors=True)
     return written
 
 
-def stamp_version(repo: Path, version: str) -> None:
+def stamp_install(repo: Path, spec: str) -> None:
+    """Write the pip requirement of hubguard into CI and pre-commit (one marker in each)."""
     for rel in VERSIONED_FILES:
         path = repo / rel
         if path.is_file():
-            path.write_text(path.read_text(encoding="utf-8").replace(VERSION_MARKER, version), encoding="utf-8")
+            path.write_text(path.read_text(encoding="utf-8").replace(INSTALL_MARKER, spec), encoding="utf-8")
+
+
+def install_spec(direct_url: dict[str, Any] | None, version: str) -> str:
+    """How to install exactly this hubguard elsewhere (PEP 610 `direct_url.json` of its
+    distribution): the git commit or archive it was installed from; for a local folder, its
+    committed HEAD at its `origin` remote; else the released version from a package index."""
+    info = direct_url or {}
+    url = str(info.get("url") or "")
+    if isinstance(info.get("vcs_info"), dict) and info["vcs_info"].get("vcs") == "git":
+        return f"hubguard @ git+{url}@{info['vcs_info']['commit_id']}"
+    if isinstance(info.get("archive_info"), dict) and url.startswith("https://"):
+        hashes = info["archive_info"].get("hashes") or {}
+        digest = f"#sha256={hashes['sha256']}" if "sha256" in hashes else ""
+        return f"hubguard @ {url}{digest}"
+    if "dir_info" in info and url.startswith("file://"):
+        folder = Path(url[len("file://"):])
+        commit = _clean_commit(folder, ("validators", "pyproject.toml"))
+        remote = _git(folder, "remote", "get-url", "origin")
+        if commit and remote and remote.startswith(("https://", "ssh://")):
+            return f"hubguard @ git+{remote}@{commit}"
+    return f"hubguard=={version}"
+
+
+def hubguard_install(version: str) -> str:
+    """`install_spec` of the hubguard this code runs with."""
+    try:
+        from importlib.metadata import distribution
+
+        text = distribution("hubguard").read_text("direct_url.json")
+        return install_spec(json.loads(text) if text else None, version)
+    except Exception:  # not installed (template used on its own), or unreadable metadata
+        return f"hubguard=={version}"
 
 
 def hubguard_version() -> str:
@@ -249,17 +438,22 @@ def template_fingerprint(template: Path, version: str | None = None) -> dict[str
     return out
 
 
-def _clean_commit(template: Path) -> str | None:
-    """HEAD of the git work tree holding the template, if its template files are committed as they are."""
+def _clean_commit(template: Path, parts: tuple[str, ...] = TEMPLATE_PARTS) -> str | None:
+    """HEAD of the git work tree holding the template, if its `parts` are committed as they are."""
+    head = _git(template, "rev-parse", "HEAD")
+    dirty = _git(template, "status", "--porcelain", "--", *parts)
+    if head is None or dirty is None or dirty:
+        return None
+    return head or None
+
+
+def _git(folder: Path, *args: str) -> str | None:
+    """`git -C folder args` output, stripped; None if git fails."""
     try:
-        head = subprocess.run(["git", "-C", str(template), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "-C", str(template), "status", "--porcelain", "--", *TEMPLATE_PARTS],
-                               capture_output=True, text=True, timeout=10)
+        result = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
-    if head.returncode != 0 or dirty.returncode != 0 or dirty.stdout.strip():
-        return None
-    return head.stdout.strip() or None
+    return result.stdout.strip() if result.returncode == 0 else None
 
 
 def hub_record(hub: dict[str, Any]) -> dict[str, Any]:
@@ -331,20 +525,28 @@ def find_sops() -> str:
 
 
 def sample_credentials(hub: dict[str, Any]) -> str:
-    """The plaintext sample Secret for one hub: random passwords, never written into the repo."""
-    password = secrets.token_urlsafe(24)
-    backup_password = secrets.token_urlsafe(24)
+    """The plaintext sample Secret for one hub: random passwords, never written into the repo.
+    The root user exists for the init Job only; the API and the backup use their own users
+    (readWrite on ratings; backup), which that Job creates. `backup-sas` is filled in by a person
+    (README): the SAS token of the backup container on the backup hub does not exist yet."""
+    root, app, backup = (secrets.token_urlsafe(24) for _ in range(3))
     key = base64.b64encode(secrets.token_bytes(384)).decode()
     members = ",".join(f"mongodb-{i}.mongodb.ratings.svc.cluster.local:27017" for i in range(3))
-    backup_host = f"mongodb.{hub['backup']['ingress_host']}"
     return (
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: ratings-mongodb\n  namespace: ratings\ntype: Opaque\nstringData:\n"
         "  root-username: root\n"
-        f"  root-password: {password}\n"
-        f"  uri: mongodb://root:{password}@{members}/ratings?replicaSet=rs0&authSource=admin\n"
-        f"  backup-uri: mongodb://backup-{hub['name']}:{backup_password}@{backup_host}:27017/?authSource=admin&tls=true\n"
+        f"  root-password: {root}\n"
+        f"  app-password: {app}\n"
+        f"  backup-password: {backup}\n"
+        f"  uri: mongodb://ratings-app:{app}@{members}/ratings?replicaSet=rs0&authSource=admin\n"
+        f"  backup-source-uri: mongodb://ratings-backup:{backup}@{members}/?replicaSet=rs0&authSource=admin\n"
+        "  backup-sas: \"<SAS token of the backup container, README step 10>\"\n"
         f"  replica-set-key: {key}\n"
     )
+
+
+SECRET_KEYS = ("root-username", "root-password", "app-password", "backup-password", "uri", "backup-source-uri",
+               "backup-sas", "replica-set-key")
 
 
 def encrypt_samples(repo: Path, hubs: list[dict[str, Any]]) -> list[str]:
@@ -392,3 +594,15 @@ def commit_all(repo: Path, branch: str, message: str) -> str:
     repository.git.add("-A")
     repository.git.commit("-q", "--no-verify", "-m", message)
     return repository.head.commit.hexsha
+
+
+def border_crossings(hubs: list[dict[str, Any]]) -> list[str]:
+    """One line per hub whose backups (personal data) go to a hub in another jurisdiction."""
+    by_name = {h["name"]: h for h in hubs}
+    out = []
+    for hub in hubs:
+        mine, theirs = hub.get("jurisdiction"), by_name[hub["backup_hub"]].get("jurisdiction")
+        if mine and theirs and mine != theirs:
+            out.append(f"hub {hub['name']} ({mine}) backs up personal data to hub {hub['backup_hub']} ({theirs}): "
+                       "a transfer across a border is a decision to take, not a default")
+    return out

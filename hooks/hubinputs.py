@@ -26,7 +26,23 @@ VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+$")
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 REGISTRY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?(/[a-z0-9._-]+)*$")
 TEMPLATE_DELIMITERS = ("{{", "}}", "{%", "%}", "{#", "#}", "${{")
-HUB_KEYS = {"name", "location", "kubernetes_version", "ingress_host", "onprem_cidrs", "backup_hub", "age_recipient", "dns_server", "geo_mapping"}
+HUB_KEYS = {"name", "location", "kubernetes_version", "ingress_host", "onprem_cidrs", "backup_hub", "age_recipient", "dns_server",
+            "geo_mapping", "gitops_engine", "portal_url", "identity_system", "key_vault_url", "jurisdiction", "address_block"}
+ENGINES = ("flux", "argocd")
+IDENTITY_SYSTEMS = ("azure_ad", "adfs")
+TENANT_ID = re.compile(r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|adfs)$")
+KEY_VAULT_URL = re.compile(r"^https://[a-z0-9]([-a-z0-9]{1,22}[a-z0-9])?\.vault\.[a-z0-9.-]+[a-z0-9]/?$")
+# The AKS Engine release for Azure Stack Hub the API models are written for
+# (github.com/Azure/aks-engine-azurestack), and the Kubernetes versions it creates clusters with
+# (`AllKubernetesSupportedVersionsAzureStack` entries marked true in pkg/api/common/versions.go of
+# that release). A version it cannot create is refused at generation time.
+AKS_ENGINE_RELEASE = "v0.85.0"
+AKS_ENGINE_KUBERNETES = {"1.33": "1.33.10", "1.34": "1.34.4", "1.35": "1.35.0"}
+# Each hub's node network, pods and services come from this block, one /16 per hub in hub order.
+HUB_BLOCK_PREFIX = 16
+DEFAULT_ADDRESS_SPACE = "10.240.0.0/12"
+# One pip requirement: a pinned name, or a direct reference (git, https archive, local path).
+HUBGUARD_INSTALL = re.compile(r"^hubguard( ?(==|~=|>=)[0-9][0-9A-Za-z.+!-]*| @ (git\+)?(https://|ssh://|file://)[A-Za-z0-9._~:/@%+#=&?-]+)$")
 CHOICES = {
     "gitops_engine": ("flux", "argocd", "both"),
     "secrets_backend": ("sops-age", "external-secrets-keyvault", "external-secrets-vault"),
@@ -39,7 +55,8 @@ PATTERNS = {
     "git_url": GIT_URL, "git_branch": BRANCH, "public_hostname": HOSTNAME, "traffic_manager_profile": DNS_1123_LABEL,
     "acme_email": EMAIL, "image_ratings_web": IMAGE, "image_ratings_api": IMAGE, "image_mongodb": IMAGE,
     "chart_ingress_nginx": VERSION, "chart_cert_manager": VERSION, "chart_external_secrets": VERSION,
-    "chart_kured": VERSION, "chart_prometheus": VERSION,
+    "chart_kured": VERSION, "chart_prometheus": VERSION, "chart_argo_cd": VERSION, "image_argocd": IMAGE, "image_sops": IMAGE,
+    "image_curl": IMAGE, "backup_retention_days": re.compile(r"^[1-9][0-9]{0,2}$"),
 }
 
 
@@ -121,6 +138,7 @@ def validate_hubs(raw: Any, traffic_routing: str = "Priority") -> list[dict[str,
             raise InputError(f"hub {name}: backup_hub must be another hub, not the hub itself")
         if backup not in names:
             raise InputError(f"hub {name}: backup_hub {backup!r} is not one of the hubs ({', '.join(names)})")
+    _check_engines(hubs)
     if traffic_routing == "Geographic":
         for hub in hubs[1:]:
             if not hub.get("geo_mapping"):
@@ -148,9 +166,97 @@ def _check_hub_fields(hub: dict[str, Any]) -> None:
             ipaddress.ip_address(dns)
         except (ValueError, TypeError):
             raise InputError(f"hub {name}: dns_server {dns!r} must be an IP address") from None
+    portal = hub.get("portal_url")
+    prefix = f"https://portal.{hub.get('location')}."
+    if not isinstance(portal, str) or not portal.startswith(prefix) or not HOSTNAME.match(portal[len("https://"):].rstrip("/")):
+        # AKS Engine refuses a portalURL that does not start with https://portal.<location>.
+        raise InputError(f"hub {name}: portal_url {portal!r} must be the hub's Azure Stack Hub user portal, "
+                         f"{prefix}<external domain>/ (AKS Engine requires that form)")
+    jurisdiction = hub.get("jurisdiction")
+    if jurisdiction not in (None, "") and (not isinstance(jurisdiction, str) or not re.match(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$", jurisdiction)):
+        raise InputError(f"hub {name}: jurisdiction {jurisdiction!r} must be an ISO 3166 code such as US, DE or US-CA")
+    identity = hub.get("identity_system")
+    if identity not in (None, "") and identity not in IDENTITY_SYSTEMS:
+        raise InputError(f"hub {name}: identity_system {identity!r} must be one of {', '.join(IDENTITY_SYSTEMS)}")
+    vault = hub.get("key_vault_url")
+    if vault not in (None, "") and (not isinstance(vault, str) or not KEY_VAULT_URL.match(vault)):
+        raise InputError(f"hub {name}: key_vault_url {vault!r} must be https://<vault name>.vault.<location>.<external domain>")
+    version = hub.get("kubernetes_version")
+    if version.count(".") > 1 and version not in AKS_ENGINE_KUBERNETES.values():
+        raise InputError(f"hub {name}: kubernetes_version {version!r} is not one AKS Engine {AKS_ENGINE_RELEASE} creates "
+                         f"({', '.join(AKS_ENGINE_KUBERNETES.values())})")
+    if ".".join(version.split(".")[:2]) not in AKS_ENGINE_KUBERNETES:
+        raise InputError(f"hub {name}: kubernetes_version {version!r} cannot be created by AKS Engine {AKS_ENGINE_RELEASE} "
+                         f"for Azure Stack Hub (it creates {', '.join(AKS_ENGINE_KUBERNETES)})")
     geo = hub.get("geo_mapping")
     if geo is not None and (not isinstance(geo, list) or not all(isinstance(g, str) and re.match(r"^[A-Z0-9-]{2,12}$", g) for g in geo)):
         raise InputError(f"hub {name}: geo_mapping must be a list of Traffic Manager geographic codes (e.g. [\"GEO-EU\", \"US\"])")
+
+
+def _check_engines(hubs: list[dict[str, Any]]) -> None:
+    for hub in hubs:
+        engine = hub.get("gitops_engine")
+        if engine not in (None, "") and engine not in ENGINES:
+            raise InputError(f"hub {hub['name']}: gitops_engine {engine!r} must be one of {', '.join(ENGINES)} (one engine per hub)")
+
+
+def hub_engine(hub: dict[str, Any], default: str) -> str:
+    """The one GitOps engine that bootstraps `hub`: its own choice, else the repository's."""
+    engine = hub.get("gitops_engine") or default
+    if engine not in ENGINES:
+        raise InputError(f"hub {hub['name']}: gitops_engine both needs each hub's own gitops_engine "
+                         f"({' or '.join(ENGINES)}): a hub runs exactly one engine")
+    return engine
+
+
+def hub_networks(hubs: list[dict[str, Any]], address_space: Any) -> dict[str, dict[str, str]]:
+    """Each hub's node network, pod network and service network: the hub's own /16 of
+    `address_space`, split into nodes (first /20), services (the next /20) and pods (upper /17).
+    Refused when the space is too small or overlaps an on-prem range of any hub, since then no
+    site-to-site VPN could route between the hubs."""
+    try:
+        space = ipaddress.ip_network(address_space, strict=True) if isinstance(address_space, str) else None
+    except ValueError:
+        space = None
+    if space is None or space.version != 4 or space.prefixlen > HUB_BLOCK_PREFIX:
+        raise InputError(f"cluster_address_space: {address_space!r} must be an IPv4 network of /{HUB_BLOCK_PREFIX} or larger "
+                         "(e.g. 10.240.0.0/12), one /16 per hub")
+    blocks = list(space.subnets(new_prefix=HUB_BLOCK_PREFIX))
+    if len(blocks) < len(hubs):
+        raise InputError(f"cluster_address_space: {space} holds {len(blocks)} hub block(s) of /{HUB_BLOCK_PREFIX}, "
+                         f"{len(hubs)} hubs need one each")
+    for hub in hubs:
+        for cidr in hub.get("onprem_cidrs") or []:
+            onprem = ipaddress.ip_network(cidr)
+            if onprem.version == 4 and onprem.overlaps(space):
+                raise InputError(f"cluster_address_space: {space} overlaps {cidr} (onprem_cidrs of hub {hub['name']}); "
+                                 "choose a block no site uses")
+    # A hub keeps the block it was given (recorded at generation): adding or removing a hub never
+    # moves another hub's networks. A hub without one takes the first free block.
+    given: dict[str, str] = {}
+    for hub in hubs:
+        block = hub.get("address_block")
+        if block in (None, ""):
+            continue
+        if block not in {str(b) for b in blocks}:
+            raise InputError(f"hub {hub['name']}: address_block {block!r} must be a /{HUB_BLOCK_PREFIX} of cluster_address_space {space}")
+        if block in given.values():
+            raise InputError(f"hub {hub['name']}: address_block {block} is another hub's")
+        given[hub["name"]] = block
+    free = iter(b for b in blocks if str(b) not in given.values())
+    out = {}
+    for hub in hubs:
+        block = ipaddress.ip_network(given[hub["name"]]) if hub["name"] in given else next(free)
+        nodes = next(block.subnets(new_prefix=20))
+        services = list(block.subnets(new_prefix=20))[1]
+        pods = list(block.subnets(new_prefix=17))[1]
+        out[hub["name"]] = {
+            "block": str(block), "vnet": str(nodes), "subnet": str(nodes), "pods": str(pods), "services": str(services),
+            "dns_service_ip": str(services.network_address + 10),
+            # the masters take five consecutive addresses at the top of the node subnet
+            "first_master_ip": str(nodes.broadcast_address - 16),
+        }
+    return out
 
 
 def validate_context(context: dict[str, Any]) -> list[dict[str, Any]]:
@@ -173,4 +279,18 @@ def validate_context(context: dict[str, Any]) -> list[dict[str, Any]]:
     project = context.get("project_name")
     if not isinstance(project, str) or not project.strip() or any(c in project for c in "\n\r\"\\`$"):
         raise InputError("project_name: must be one line without quotes, backslashes, backticks or '$'")
-    return validate_hubs(context.get("hubs"), str(context.get("traffic_routing", "Priority")))
+    hubs = validate_hubs(context.get("hubs"), str(context.get("traffic_routing", "Priority")))
+    default_engine = str(context.get("gitops_engine", "flux"))
+    for hub in hubs:
+        hub_engine(hub, default_engine)
+    hub_networks(hubs, context.get("cluster_address_space", DEFAULT_ADDRESS_SPACE))
+    if context.get("secrets_backend") == "external-secrets-keyvault":
+        tenant = context.get("azure_tenant_id")
+        if not isinstance(tenant, str) or not TENANT_ID.match(tenant):
+            raise InputError(f"azure_tenant_id: {tenant!r} must be the directory (tenant) ID of the hubs' Azure AD, "
+                             "a GUID, or adfs for ADFS hubs (external-secrets-keyvault needs it)")
+    install = context.get("hubguard_install") or ""
+    if install and (not isinstance(install, str) or not HUBGUARD_INSTALL.match(install)):
+        raise InputError(f"hubguard_install: {install!r} must be one pip requirement, e.g. hubguard==0.2.0 or "
+                         "hubguard @ git+https://git.corp.example/tools/hubguard@<commit>")
+    return hubs

@@ -223,15 +223,22 @@ def hub() -> None:
 @click.option("--backup-hub", "backup_hub", metavar="HUB", help="Where this hub's nightly backup goes (default: the hub with the fewest backups).")
 @click.option("--kubernetes-version", "kubernetes_version", metavar="1.NN", help="Default: the first hub's version.")
 @click.option("--geo-mapping", "geo_mapping", multiple=True, metavar="CODE", help="Traffic Manager geographic code (Geographic routing; repeatable).")
+@click.option("--portal-url", "portal_url", metavar="URL",
+              help="The hub's Azure Stack Hub portal, https://portal.<location>.<domain>/ (default: the first hub's domain).")
+@click.option("--identity-system", "identity_system", type=click.Choice(["azure_ad", "adfs"]), help="Default: the first hub's.")
+@click.option("--gitops-engine", "gitops_engine", type=click.Choice(["flux", "argocd"]),
+              help="The one engine that bootstraps the hub (default: the first hub's, else the repository's).")
 @_day2_options
 def hub_add(name: str, location: str, ingress_host: str, onprem_cidrs: tuple[str, ...], backup_hub: str | None,
-            kubernetes_version: str | None, geo_mapping: tuple[str, ...], path: Path, commit: bool, dry_run: bool,
+            kubernetes_version: str | None, geo_mapping: tuple[str, ...], portal_url: str | None,
+            identity_system: str | None, gitops_engine: str | None, path: Path, commit: bool, dry_run: bool,
             allow_dirty: bool) -> None:
     """Render hub NAME's trees and add it to the policy, .sops.yaml, the traffic manager and the other hubs."""
     from hubguard.commands.hub import run_hub_add
 
     given = {"name": name, "location": location, "ingress_host": ingress_host, "onprem_cidrs": list(onprem_cidrs),
-             "backup_hub": backup_hub, "kubernetes_version": kubernetes_version, "geo_mapping": list(geo_mapping)}
+             "backup_hub": backup_hub, "kubernetes_version": kubernetes_version, "geo_mapping": list(geo_mapping),
+             "portal_url": portal_url, "identity_system": identity_system, "gitops_engine": gitops_engine}
     sys.exit(run_hub_add(path, given, commit=commit, dry_run=dry_run, allow_dirty=allow_dirty))
 
 

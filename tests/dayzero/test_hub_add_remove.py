@@ -11,12 +11,14 @@ import yaml
 from dayzero_support import OSLO, commit_all, git, tracked
 
 THREE_HUBS = [
-    {"name": "seattle", "location": "westus2", "kubernetes_version": "1.30", "ingress_host": "ratings.seattle.corp.example",
-     "onprem_cidrs": ["10.10.0.0/16"], "backup_hub": "munich"},
-    {"name": "munich", "location": "germanywestcentral", "kubernetes_version": "1.30",
-     "ingress_host": "ratings.munich.corp.example", "onprem_cidrs": ["10.20.0.0/16"], "backup_hub": "seattle"},
-    {"name": "oslo", "location": "norwayeast", "kubernetes_version": "1.30", "ingress_host": "ratings.oslo.corp.example",
-     "onprem_cidrs": ["10.30.0.0/16"], "backup_hub": "seattle"},
+    {"name": "seattle", "location": "westus2", "kubernetes_version": "1.34", "ingress_host": "ratings.seattle.corp.example",
+     "onprem_cidrs": ["10.10.0.0/16"], "backup_hub": "munich", "portal_url": "https://portal.westus2.azurestack.corp.example/"},
+    {"name": "munich", "location": "germanywestcentral", "kubernetes_version": "1.34",
+     "ingress_host": "ratings.munich.corp.example", "onprem_cidrs": ["10.20.0.0/16"], "backup_hub": "seattle",
+     "portal_url": "https://portal.germanywestcentral.azurestack.corp.example/"},
+    # what `hub add oslo` fills in: seattle's Kubernetes version and Azure Stack Hub domain
+    {"name": "oslo", "location": "norwayeast", "kubernetes_version": "1.34", "ingress_host": "ratings.oslo.corp.example",
+     "onprem_cidrs": ["10.30.0.0/16"], "backup_hub": "seattle", "portal_url": "https://portal.norwayeast.azurestack.corp.example/"},
 ]
 SEATTLE = "apps/ratings/overlays/seattle"
 PATCH = """# Our team's patch: the web tier carries its owner.
@@ -70,8 +72,11 @@ def test_add_a_third_hub_keeps_user_edits_and_validates_clean(repo_copy, hubguar
     assert "| oslo | norwayeast |" in after["README.md"]
     # The new hub is everywhere the hub list matters.
     cross = list(yaml.safe_load_all(after[f"{SEATTLE}/networkpolicy-cross-hub.yaml"]))[0]["spec"]
-    assert [p["ipBlock"]["cidr"] for p in cross["egress"][0]["to"]] == ["10.20.0.0/16", "10.30.0.0/16"]
-    assert [p["ipBlock"]["cidr"] for p in cross["ingress"][0]["from"]] == ["10.20.0.0/16", "10.30.0.0/16"]
+    # munich's node network and site (generated), then oslo's (added to the edited file): each hub's
+    # node network is its own /16 of the address space, the second and the third
+    expected = ["10.241.0.0/20", "10.20.0.0/16", "10.242.0.0/20", "10.30.0.0/16"]
+    assert [p["ipBlock"]["cidr"] for p in cross["egress"][0]["to"]] == expected
+    assert [p["ipBlock"]["cidr"] for p in cross["ingress"][0]["from"]] == expected
     assert after[f"{SEATTLE}/networkpolicy-cross-hub.yaml"].startswith("# MongoDB traffic with the other hubs (munich, oslo)")
     profile = json.loads(after["global/traffic-manager.json"])["resources"][0]["properties"]
     assert [(e["name"], e["properties"]["priority"]) for e in profile["endpoints"]] == [("seattle", 1), ("munich", 2), ("oslo", 3)]
@@ -103,10 +108,12 @@ def test_add_a_third_hub_keeps_user_edits_and_validates_clean(repo_copy, hubguar
 def test_adding_a_hub_equals_generating_with_it(generated, repo_copy, hubguard):
     """Into an unedited repository, hub add writes exactly what `hubguard new` makes for three hubs."""
     answers = {"secrets_backend": "external-secrets-vault", "gitops_engine": "both"}
-    repo = repo_copy(**answers)
+    # each hub runs one engine; oslo takes seattle's (the first hub's) unless told otherwise
+    engines = [dict(hub, gitops_engine=engine) for hub, engine in zip(THREE_HUBS, ("flux", "argocd", "flux"))]
+    repo = repo_copy(**answers, hubs=json.dumps(engines[:2]))
     code, _, err = hubguard("hub", "add", "oslo", *OSLO, "-C", str(repo))
     assert (code, err) == (0, "")
-    assert tracked(repo) == tracked(generated(**answers, hubs=json.dumps(THREE_HUBS)))
+    assert tracked(repo) == tracked(generated(**answers, hubs=json.dumps(engines)))
 
 
 def test_dirty_work_tree_is_a_dry_run(repo_copy, hubguard):
@@ -171,14 +178,16 @@ def test_removing_a_middle_hub_equals_generating_without_it(generated, repo_copy
     """Priorities close up, the other hubs stop allowing its ranges, its domain leaves the policy;
     the user's edit of the traffic manager (a structured JSON edit) stays."""
     three = [dict(THREE_HUBS[0], backup_hub="oslo"), THREE_HUBS[1], THREE_HUBS[2]]
-    answers = {"secrets_backend": "external-secrets-keyvault", "gitops_engine": "argocd"}
+    answers = {"secrets_backend": "external-secrets-keyvault", "gitops_engine": "argocd",
+               "azure_tenant_id": "0b5a1f4e-2c3d-4e5f-8a9b-0c1d2e3f4a5b"}
     repo = repo_copy(**answers, hubs=json.dumps(three))
     traffic = repo / "global/traffic-manager.json"
     traffic.write_text(traffic.read_text().replace('"ttl": 30', '"ttl": 60'))
     commit_all(repo, "Longer TTL")
     code, out, err = hubguard("hub", "remove", "munich", "-C", str(repo), "--commit")
     assert (code, err) == (0, ""), out
-    expected = tracked(generated(**answers, hubs=json.dumps([three[0], three[2]])))
+    # oslo keeps its address block (the third /16): a deployed cluster's networks never move
+    expected = tracked(generated(**answers, hubs=json.dumps([three[0], dict(three[2], address_block="10.242.0.0/16")])))
     expected["global/traffic-manager.json"] = expected["global/traffic-manager.json"].replace('"ttl": 30', '"ttl": 60')
     assert tracked(repo) == expected
 

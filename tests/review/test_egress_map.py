@@ -100,9 +100,12 @@ def test_template_default_repository_keeps_personal_data_contained(hubguard, tmp
         assert all(w["restricted"] for w in hub["workloads"]), hub["workloads"]
         assert hub["edges"] and all(e["explicit"] for e in hub["edges"])
         assert not [e for e in hub["edges"] if e["destination"] in ("internet", "private")], hub["edges"]
-        # replication and backups cross to the other hubs' on-prem ranges only, on MongoDB's port
+        # replication crosses to the other hubs only on MongoDB's port; the nightly backup only to
+        # the backup hub's blob storage (HTTPS)
         cross = [e for e in hub["edges"] if e["destination"] == "other-hubs"]
-        assert cross and all(e["ports"] == ["TCP/27017"] for e in cross), cross
+        backup = "CronJob/ratings/mongodb-backup"
+        assert cross and all(e["ports"] == (["TCP/443"] if e["workload"] == backup else ["TCP/27017"]) for e in cross), cross
+        assert {e["workload"] for e in cross} >= {backup, "StatefulSet/ratings/mongodb"}
 
 
 def test_text_names_exposed_destinations(hubguard, review_repo):

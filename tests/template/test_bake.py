@@ -14,13 +14,14 @@ import yaml
 from template_support import (
     COMBOS,
     THREE_HUBS,
+    combo,
     kustomize_roots,
     run,
     text_files,
     validate_json,
 )
 
-UNRENDERED = re.compile(r"\{\{\s*cookiecutter|\{%|\{#|__hub__|@HUBGUARD_VERSION@|_hub_template|_repo_template")
+UNRENDERED = re.compile(r"\{\{\s*cookiecutter|\{%|\{#|__hub__|@HUBGUARD_INSTALL@|_hub_template|_repo_template")
 
 
 def combo_params():
@@ -30,7 +31,7 @@ def combo_params():
 
 @pytest.mark.parametrize(("engine", "backend"), COMBOS)
 def test_nothing_unrendered_and_ci_braces_intact(bake, engine, backend):
-    repo = bake(gitops_engine=engine, secrets_backend=backend)
+    repo = bake(**combo(engine, backend))
     files = text_files(repo)
     leftovers = {path: m.group(0) for path, text in files.items() if (m := UNRENDERED.search(text))}
     assert leftovers == {}
@@ -54,7 +55,7 @@ def test_nothing_unrendered_and_ci_braces_intact(bake, engine, backend):
 @pytest.mark.parametrize(("engine", "backend"), [("flux", "sops-age"), ("argocd", "external-secrets-keyvault"),
                                                  ("both", "external-secrets-vault")])
 def test_every_kustomize_root_builds(bake, engine, backend):
-    repo = bake(gitops_engine=engine, secrets_backend=backend)
+    repo = bake(**combo(engine, backend))
     roots = kustomize_roots(repo)
     expected = {"apps/ratings/base", "apps/ratings/overlays/seattle", "apps/ratings/overlays/munich",
                 "infrastructure/configs/seattle", "infrastructure/configs/munich"}
@@ -70,7 +71,7 @@ def test_every_kustomize_root_builds(bake, engine, backend):
 
 @pytest.mark.parametrize(("engine", "backend"), list(combo_params()))
 def test_hubguard_validate_finds_nothing(bake, engine, backend):
-    repo = bake(gitops_engine=engine, secrets_backend=backend)
+    repo = bake(**combo(engine, backend))
     code, report = validate_json(repo)
     assert report["findings"] == []
     assert code == 0
@@ -79,11 +80,11 @@ def test_hubguard_validate_finds_nothing(bake, engine, backend):
 
 @pytest.mark.parametrize(("engine", "backend"), [("flux", "sops-age"), ("argocd", "external-secrets-vault")])
 def test_entry_points_per_engine(bake, engine, backend):
-    repo = bake(gitops_engine=engine, secrets_backend=backend)
+    repo = bake(**combo(engine, backend))
     flux_sync = repo / "clusters/seattle/bootstrap/flux-sync.yaml"
     argo_root = repo / "clusters/seattle/bootstrap/argocd-root.yaml"
-    assert flux_sync.exists() == (engine != "argocd")
-    assert argo_root.exists() == (engine != "flux")
+    assert flux_sync.exists() == (engine == "flux")
+    assert argo_root.exists() == (engine == "argocd")
     if engine == "flux":
         docs = list(yaml.safe_load_all((repo / "clusters/seattle/flux/apps.yaml").read_text()))
         assert docs[0]["spec"]["dependsOn"] == [{"name": "infra-configs"}]
@@ -95,7 +96,7 @@ def test_entry_points_per_engine(bake, engine, backend):
 
 
 def test_keyvault_store_targets_azure_stack(bake):
-    repo = bake(gitops_engine="flux", secrets_backend="external-secrets-keyvault")
+    repo = bake(**combo("flux", "external-secrets-keyvault"))
     store = yaml.safe_load((repo / "infrastructure/configs/munich/cluster-secret-store.yaml").read_text())
     assert store["spec"]["provider"]["azurekv"]["environmentType"] == "AzureStackCloud"
 
@@ -126,9 +127,12 @@ def test_sops_files_decrypt_with_the_hubs_key_only(bake):
         plain = run(["sops", "--decrypt", str(encrypted)], repo, SOPS_AGE_KEY=keys[hub])
         assert plain.returncode == 0, plain.stderr
         secret = yaml.safe_load(plain.stdout)
-        assert set(secret["stringData"]) == {"root-username", "root-password", "uri", "backup-uri", "replica-set-key"}
+        assert set(secret["stringData"]) == {"root-username", "root-password", "app-password", "backup-password", "uri",
+                                             "backup-source-uri", "backup-sas", "replica-set-key"}
         assert secret["stringData"]["root-password"] not in encrypted.read_text()
-        assert "mongodb.ratings." + ("munich" if hub == "seattle" else "seattle") in secret["stringData"]["backup-uri"]
+        # the API and the backup connect as their own users, never as root
+        assert secret["stringData"]["uri"].startswith(f"mongodb://ratings-app:{secret['stringData']['app-password']}@")
+        assert secret["stringData"]["backup-source-uri"].startswith("mongodb://ratings-backup:")
         other = "munich" if hub == "seattle" else "seattle"
         assert run(["sops", "--decrypt", str(encrypted)], repo, SOPS_AGE_KEY=keys[other]).returncode != 0
 
@@ -141,14 +145,18 @@ def test_three_hubs(bake):
         (h["name"], h["ingress_host"]) for h in THREE_HUBS]
     assert profile["monitorConfig"]["path"] == "/healthz"
     cross = list(yaml.safe_load_all((repo / "apps/ratings/overlays/seattle/networkpolicy-cross-hub.yaml").read_text()))
-    assert [b["ipBlock"]["cidr"] for b in cross[0]["spec"]["egress"][0]["to"]] == ["10.20.0.0/16", "172.20.0.0/20", "10.30.0.0/16"]
-    assert [b.get("ipBlock", {}).get("cidr") for b in cross[1]["spec"]["egress"][0]["to"]] == [None, "10.20.0.0/16", "172.20.0.0/20"]
+    # the other hubs' node networks (munich's /16 is the second of the address space, oslo's the third), then their sites
+    assert [b["ipBlock"]["cidr"] for b in cross[0]["spec"]["egress"][0]["to"]] == [
+        "10.241.0.0/20", "10.242.0.0/20", "10.20.0.0/16", "172.20.0.0/20", "10.30.0.0/16"]
+    assert [b.get("ipBlock", {}).get("cidr") for b in cross[1]["spec"]["egress"][0]["to"]] == [None]
+    assert [b["ipBlock"]["cidr"] for b in cross[1]["spec"]["egress"][1]["to"]] == ["10.20.0.0/16", "172.20.0.0/20"]
+    assert cross[1]["spec"]["egress"][1]["ports"] == [{"protocol": "TCP", "port": 443}]
     backup = yaml.safe_load((repo / "apps/ratings/overlays/munich/backup.yaml").read_text())
     assert backup["metadata"]["labels"]["hubguard.io/backup-target"] == "oslo"
     policy = yaml.safe_load((repo / ".hubguard.yaml").read_text())
     assert policy["hubs"]["oslo"] == {
-        "roots": ["clusters/oslo/bootstrap"], "location": "norwayeast", "kubernetes_version": "1.31",
-        "ingress_host": "ratings.oslo.corp.example", "onprem_cidrs": ["10.30.0.0/16"], "backup_hub": "seattle"}
+        "roots": ["clusters/oslo/bootstrap"], "location": "norwayeast", "kubernetes_version": "1.35",
+        "ingress_host": "ratings.oslo.corp.example", "onprem_cidrs": ["10.30.0.0/16", "10.242.0.0/20"], "backup_hub": "seattle"}
     code, report = validate_json(repo)
     assert (code, report["findings"]) == (0, [])
     assert report["summary"]["hubs"] == ["munich", "oslo", "seattle"]
@@ -182,7 +190,19 @@ def test_first_commit_and_clean_tree(bake):
 
 def test_pre_commit_runs_hubguard(bake, tmp_path):
     repo = bake()
-    result = run(["pre-commit", "run", "--all-files"], repo, PRE_COMMIT_HOME=str(tmp_path / "pre-commit"))
+    config = repo / ".pre-commit-config.yaml"
+    hook = yaml.safe_load(config.read_text())["repos"][0]["hooks"][0]
+    spec = json.loads((repo / ".hubguard-template.json").read_text())
+    install = dict(spec["answers"])["hubguard_install"]
+    assert (hook["language"], hook["additional_dependencies"]) == ("python", [install])
+    # pre-commit would pip-install that spec from a package index (not reachable here): run the
+    # same hook with the hubguard under test instead, in a copy of the repository.
+    offline = tmp_path / "offline"
+    run(["git", "clone", "-q", str(repo), str(offline)], tmp_path)
+    (offline / ".pre-commit-config.yaml").write_text(
+        config.read_text().replace("language: python", "language: system").replace(
+            f'additional_dependencies: ["{install}"]', "additional_dependencies: []"))
+    result = run(["pre-commit", "run", "--all-files"], offline, PRE_COMMIT_HOME=str(tmp_path / "pre-commit"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "hubguard validate" in result.stdout and "Passed" in result.stdout
 

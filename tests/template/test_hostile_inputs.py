@@ -47,6 +47,10 @@ HOSTILE = [
     ("injection, raw-escaped", {"project_name": "{% raw %}{{ 7*7 }}{% endraw %}"}, "template syntax"),
     ("injection in a hub", {"hubs": json.dumps(hubs_with(patch={0: {"location": "{% raw %}{{ 7*7 }}{% endraw %}"}}))}, "template syntax"),
     ("bad choice", {"traffic_routing": "Priority"} | {"registry_mirror": "https://evil/"}, "registry_mirror"),
+    ("kubernetes AKS Engine cannot create", {"hubs": json.dumps(hubs_with(patch={1: {"kubernetes_version": "1.30"}}))},
+     "kubernetes_version '1.30' cannot be created by AKS Engine"),
+    ("key vault without tenant", {"secrets_backend": "external-secrets-keyvault"}, "azure_tenant_id: '' must be"),
+    ("address space on a site", {"cluster_address_space": "10.0.0.0/8"}, "cluster_address_space: 10.0.0.0/8 overlaps"),
 ]
 
 

@@ -123,10 +123,20 @@ def _carry_all(repo: Path, template: Path, record: Record, changes: Changes, bef
             structured = None
             if rel == cross:
                 structured = (lambda user, r=rel, o=old or new, n=new: hub_entries.cross_hub(
-                    r, user, o, n, name, adding, list(hub["onprem_cidrs"]), *others))
+                    r, user, o, n, name, adding, _mongodb_ranges(template, record, after if adding else before, hub), *others))
             elif rel.endswith((".yaml", ".yml", ".json")):
                 structured = _refuse(rel, what)
             carry(repo, changes, rel, old, new, structured, what)
+
+
+def _mongodb_ranges(template: Path, record: Record, hubs: list[dict[str, Any]], hub: dict[str, Any]) -> list[str]:
+    """The ranges another hub's MongoDB traffic comes from: the hub's node network (templates
+    with an address plan) and its on-prem ranges."""
+    inputs = hook_module(template, "hubinputs")
+    if not hasattr(inputs, "hub_networks"):
+        return list(hub["onprem_cidrs"])
+    space = record.answers.get("cluster_address_space") or inputs.DEFAULT_ADDRESS_SPACE
+    return [inputs.hub_networks(hubs, space)[hub["name"]]["vnet"], *hub["onprem_cidrs"]]
 
 
 def _refuse(rel: str, what: str) -> Callable[[str], str]:
@@ -182,16 +192,41 @@ def _check_new(template: Path, record: Record, hub: dict[str, Any]) -> None:
         raise HubguardError(str(exc)) from None
 
 
+def _site_defaults(hub: dict[str, Any], first: dict[str, Any]) -> None:
+    """What a new hub shares with the first hub unless given: its engine, identity system and
+    Azure Stack Hub external domain (the portal URL with the new hub's location)."""
+    for key in ("gitops_engine", "identity_system"):
+        if first.get(key):
+            hub.setdefault(key, first[key])
+    portal, location = first.get("portal_url"), first.get("location")
+    if isinstance(portal, str) and location and portal.startswith(f"https://portal.{location}."):
+        hub.setdefault("portal_url", f"https://portal.{hub.get('location')}.{portal[len(f'https://portal.{location}.'):]}")
+
+
+def _allocate_block(template: Path, record: Record, hub: dict[str, Any]) -> None:
+    """The new hub's address block: the first one no hub holds (recorded, so it never moves)."""
+    inputs = hook_module(template, "hubinputs")
+    if not hasattr(inputs, "hub_networks"):
+        return  # a template from before address plans
+    space = record.answers.get("cluster_address_space") or inputs.DEFAULT_ADDRESS_SPACE
+    try:
+        hub["address_block"] = inputs.hub_networks([*record.hubs, hub], space)[hub["name"]]["block"]
+    except inputs.InputError as exc:
+        raise HubguardError(str(exc)) from None
+
+
 def plan_add(repo: Path, given: dict[str, Any]) -> Changes:
     template, record, changes, _ = _start(repo)
     hub = {k: v for k, v in given.items() if v not in (None, "", [], ())}
     hub.setdefault("kubernetes_version", record.hubs[0].get("kubernetes_version"))
     hub.setdefault("backup_hub", _backup_default(record.hubs))
+    _site_defaults(hub, record.hubs[0])
     hub["onprem_cidrs"] = list(hub.get("onprem_cidrs") or [])
     if "geo_mapping" in hub:
         hub["geo_mapping"] = list(hub["geo_mapping"])
     _check_new(template, record, hub)
     name = hub["name"]
+    _allocate_block(template, record, hub)
     sops = record.answers.get("secrets_backend") == "sops-age"
     if sops:
         hub["age_recipient"], private = _age_identity(repo, name)
