@@ -167,6 +167,42 @@ def charts(c: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+# The images each chart pulls (at the chart's own tags), by the chart's name: with a registry
+# mirror the values above point every one of them at the mirror; the README lists them for the sync.
+CHART_IMAGES = {
+    "ingress-nginx": ["registry.k8s.io/ingress-nginx/controller", "registry.k8s.io/ingress-nginx/kube-webhook-certgen"],
+    "cert-manager": [f"quay.io/jetstack/cert-manager-{part}" for part in
+                     ("controller", "webhook", "cainjector", "startupapicheck", "acmesolver")],
+    "external-secrets": ["ghcr.io/external-secrets/external-secrets"],
+    "kured": ["ghcr.io/kubereboot/kured"],
+    "prometheus": ["quay.io/prometheus/prometheus", "quay.io/prometheus-operator/prometheus-config-reloader",
+                   "registry.k8s.io/kube-state-metrics/kube-state-metrics", "quay.io/prometheus/node-exporter"],
+    "argo-cd": ["quay.io/argoproj/argocd", "ecr-public.aws.com/docker/library/redis", "ghcr.io/dexidp/dex"],
+    "flux": [f"ghcr.io/fluxcd/{c}" for c in ("source-controller", "kustomize-controller", "helm-controller",
+                                             "notification-controller")],
+}
+
+
+def mirror_content(c: dict[str, Any], hubs: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(what, from, to) for everything the hubs pull, with the registry mirror: charts, chart
+    images (at the chart's tags) and the images the repository names itself."""
+    mirror = (c.get("registry_mirror") or "").rstrip("/")
+    engines = {h["engine"] for h in hubs}
+    used = [(chart["chart"], chart["version"], CHART_REPOS[chart["name"]]) for chart in charts(c)]
+    if "argocd" in engines:
+        used.append(("argo-cd", c["chart_argo_cd"], "https://argoproj.github.io/argo-helm"))
+    rows = [(f"chart {name} {version}", f"{repo} {name}", f"oci://{mirror}/charts/{name}") for name, version, repo in used]
+    for name, version, _ in used:
+        rows += [(f"image of chart {name} {version}", image, mirrored(image, mirror)) for image in CHART_IMAGES[name]]
+    if "flux" in engines:
+        rows += [(f"Flux {FLUX_VERSION}", image, mirrored(image, mirror)) for image in CHART_IMAGES["flux"]]
+    images = [c["image_ratings_web"], c["image_ratings_api"], c["image_mongodb"], c["image_curl"]]
+    if "argocd" in engines and c["secrets_backend"] == "sops-age":
+        images += [c["image_sops"], c["image_argocd"]]
+    rows += [("image", image, mirrored(image, mirror)) for image in images]
+    return rows
+
+
 def _mirrored_repository(mirror: str, repository: str) -> dict[str, Any]:
     """`image.repository` values for a chart whose image is pulled through the mirror."""
     return {"image": {"repository": f"{mirror}/{repository}"}} if mirror else {}
@@ -311,7 +347,7 @@ def template_variables(context: dict[str, Any], hubs: list[dict[str, Any]]) -> d
     hubs = site_hubs(c, hubs)
     return {
         "c": c, "hubs": hubs, "charts": charts(c), "argocd_chart": argocd_chart(c), "secret_keys": SECRET_KEYS,
-        "aks_engine_release": AKS_ENGINE_RELEASE, "flux_version": FLUX_VERSION,
+        "aks_engine_release": AKS_ENGINE_RELEASE, "flux_version": FLUX_VERSION, "mirror_content": mirror_content(c, hubs),
         "flux": any(h["engine"] == "flux" for h in hubs),
         "argocd": any(h["engine"] == "argocd" for h in hubs),
         "sops": c["secrets_backend"] == "sops-age",

@@ -261,6 +261,15 @@ def test_registry_mirror_covers_every_chart_component(bake):
     for component in (eso, eso["webhook"], eso["certController"]):
         assert component["image"]["repository"] == f"{mirror}/external-secrets/external-secrets"
     assert values["prometheus"]["server"]["image"]["repository"].startswith(mirror)
+    # the README lists what the mirror must hold: every image repository the values point at is there
+    readme = (repo / "README.md").read_text()
+    listed = re.findall(r"\| `([^`]+)` \| `([^`]+)` \|$", readme, re.MULTILINE)
+    targets = [target for _, target in listed]
+    pointed = [component["image"]["repository"] for component in (cert, cert["webhook"], cert["cainjector"], eso,
+                                                                   values["kured"], values["prometheus"]["server"])]
+    assert pointed and all(any(t.startswith(p) for t in targets) for p in pointed), (pointed, targets)
+    assert ("docker.io/library/mongo:7.0.14", f"{mirror}/library/mongo:7.0.14") in listed
+    assert f"oci://{mirror}/charts/cert-manager" in targets
 
 
 # -- inputs ----------------------------------------------------------------------------------------------
@@ -294,3 +303,17 @@ def test_context_inputs_refused(context, message):
     assert hubinputs.validate_context(values)  # valid as it stands: each case breaks one thing
     with pytest.raises(hubinputs.InputError, match=re.escape(message)):
         hubinputs.validate_context({**values, **context})
+
+
+# -- 14 ---------------------------------------------------------------------------------------------------
+def test_flux_artifacts_leave_out_what_hubs_do_not_need(bake):
+    repo = bake()
+    ignored = (repo / ".sourceignore").read_text().split()
+    assert {"/.age/", "/clusters/*/aks-engine/", "/global/"} <= set(ignored)
+
+
+def test_vault_store_trusts_the_internal_ca(bake):
+    repo = bake(**combo("argocd", "external-secrets-vault"))
+    vault = docs(repo / "infrastructure/configs/seattle/cluster-secret-store.yaml")[0]["spec"]["provider"]["vault"]
+    assert vault["caProvider"] == {"type": "ConfigMap", "namespace": "external-secrets", "name": "vault-ca", "key": "ca.crt"}
+    assert "create configmap vault-ca" in (repo / "README.md").read_text()
