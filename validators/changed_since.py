@@ -1,44 +1,39 @@
-"""`--changed-since REF`: which hubs' rendered output can differ from REF, and which files changed.
+"""`--changed-since REF` and `--staged`: which hubs' renders a change can alter, planned from what each
+hub's render reads (`render.inputs`), without rendering anything.
 
-A hub's render is a deterministic function of the repository files it reads (`HubRender.files`:
-kustomizations, resources, patches, generator inputs, manifests of plain Flux folders). If none of
-the files changed since REF was read by the hub's render, neither now nor at REF, its output is the
-same as at REF. The first point where two renders of a hub diverge is a file both read, or a file
-that appeared or vanished in a folder one of them listed:
-
-- added and modified files are caught by the render of the current tree (a render that now reads
-  a new file read it; a modified file read by both is read now);
-- a deleted file (or the old path of a rename) is not on disk any more, so the current render
-  cannot have read it: when there are deletions, the hubs are rendered at REF too, from a copy of
-  REF's tree outside the repository, and the files each read there count as well.
+A hub's render is a deterministic function of its inputs: the files it reads (kustomizations,
+resources, components, patches, generator inputs, replacement sources, manifests of plain Flux
+folders), the paths it looked for and did not find, and the folders whose manifests it took whole.
+Two renders of a hub, at REF and now, run alike until the first input that differs; both look at
+it, so the render of the current tree looks at it too: a file added or modified is read now, a file
+deleted (or the old side of a rename) is now a path looked for and not found, or a manifest gone
+from a listed folder. So the current tree's inputs decide, and REF is never rendered or checked out.
 
 `.hubguard.yaml` (or `--policy`), `.sops.yaml` files and the policy's `schema.crd_paths` change how
-every hub and file is judged, so a change to any of them checks everything. File-level rules run
-on the changed files that exist now (`only_files`); hub and repository rules on the chosen hubs.
+every hub and file is judged, so a change to any of them checks everything. Otherwise the run is
+focused (`engine.Focus`): the hubs whose inputs changed, the changed files that exist, and the
+rules that judge the repository as a whole over every hub.
 """
 
 from __future__ import annotations
 
-import shutil
-import stat
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Iterator
 
-from hubguard.engine import Prepared, ValidateOptions, load_repository, render_hubs
+from hubguard.engine import Focus, Prepared, ValidateOptions, load_repository
 from hubguard.errors import HubguardError
 from hubguard.policy import POLICY_FILE, Policy
+from hubguard.render.inputs import InputGraph
 
 SOPS_CONFIG = ".sops.yaml"
 MAX_NAMED = 3  # changed files named per hub in the note; the rest are counted
+NO_LOCKS = {"GIT_OPTIONAL_LOCKS": "0"}  # never refresh (write) the index's stat cache
 
 
 @dataclass
 class Changes:
-    """Changed paths relative to the validated root: `present` exist in the work tree now,
-    `gone` existed at REF only (deleted, or the old side of a rename)."""
+    """Changed paths relative to the validated root: `present` exist in the validated tree, `gone`
+    existed in the base only (deleted, or the old side of a rename)."""
 
     present: set[str] = field(default_factory=set)
     gone: set[str] = field(default_factory=set)
@@ -49,53 +44,57 @@ class Changes:
 
 
 def options_for_changes(path: Path, ref: str, options: ValidateOptions) -> tuple[ValidateOptions | None, str]:
-    """The options restricted to what can change since `ref`, and a note saying what is checked and
+    """The options focused on what can change since `ref`, and a note saying what is checked and
     why. (None, note) when nothing hubguard checks changed."""
     repo = _repo(path)
     commit = _commit(repo, ref)
-    top = Path(repo.working_tree_dir).resolve()
-    prefix = PurePosixPath(path.resolve().relative_to(top).as_posix())
-    changes = changed_paths(repo, commit.hexsha, prefix)
-    label = f"changed since {ref}"
+    changes = changed_paths(repo, ["git", "diff", commit.hexsha], _prefix(repo, path), untracked=True)
+    return focused(changes, options, f"changed since {ref}", path)
+
+
+def options_for_staged(path: Path, options: ValidateOptions) -> tuple[ValidateOptions | None, str]:
+    """The same for the index against HEAD (`options.root` is the index written out): the commit
+    being made changes only what differs between them."""
+    repo = _repo(path)
+    try:
+        head = repo.head.commit.hexsha
+    except ValueError:  # no commit yet: everything in the index is new
+        return options, "staged changes: the first commit, so every hub and every file is checked"
+    changes = changed_paths(repo, ["git", "diff", "--cached", head], _prefix(repo, path), untracked=False)
+    return focused(changes, options, "staged changes", path)
+
+
+def focused(changes: Changes, options: ValidateOptions, label: str, origin: Path) -> tuple[ValidateOptions | None, str]:
     if not changes.all:
         return None, f"{label}: no file changed; nothing to check"
-
     policy, files, notes = load_repository(options)
-    global_change = _global_change(changes.all, policy, options, top, path.resolve())
+    prepared = Prepared(policy, files, notes)  # validate() reuses it: the files are loaded once
+    global_change = _global_change(changes.all, policy, options, origin.resolve())
     if global_change:
-        return (replace(options, only_files=None, prepared=Prepared(policy, files, notes, {})),
+        return (replace(options, prepared=prepared),
                 f"{label}: {global_change} changed, so every hub and every file is checked")
-
     names = list(options.hubs) or sorted(policy.hubs)
-    renders = render_hubs(options.root, policy, files, names, options.jobs)
-    read_by = {name: set(render.files) for name, render in renders.items()}
-    prepared = Prepared(policy, files, notes, renders)  # validate() reuses these: no second load or render
-    if changes.gone:
-        at_ref = _files_read_at(repo, commit, prefix, options, names)
-        if at_ref is None:  # REF's tree does not load (a broken policy then): be safe
-            return replace(options, only_files=frozenset(changes.present)), (
-                f"{label}: files were deleted and the repository at {ref} cannot be rendered, so every hub is checked")
-        for name, read in at_ref.items():
-            read_by[name] |= read
-
-    reasons = {name: sorted(changes.all & read) for name, read in read_by.items()}
+    graph = InputGraph(options.root, {f.path: f for f in files})
+    reasons = {}
+    for name in names:
+        inputs = graph.inputs(policy.hubs[name])
+        reasons[name] = sorted(rel for rel in changes.all if inputs.changed_by(rel))
     chosen = [name for name in names if reasons[name]]
     scanned = {f.path for f in files} & changes.present
     if not chosen and not scanned:
         return None, (f"{label}: nothing to check: {_count(changes.all, 'changed file')}, none read by a hub's render "
                       "or scanned by hubguard")
-    note = f"{label}: {_describe_hubs(names, chosen, reasons, len(changes.all))}; file-level rules on {_count(scanned, 'changed file')}"
-    if not chosen:
-        return replace(options, skip_hubs=True, only_files=frozenset(scanned), prepared=prepared), note
-    return replace(options, hubs=tuple(chosen), only_files=frozenset(scanned), prepared=prepared), note
+    note = (f"{label}: {_describe_hubs(names, chosen, reasons, len(changes.all))}; "
+            f"file-level rules on {_count(scanned, 'changed file')}")
+    return replace(options, focus=Focus(frozenset(chosen), frozenset(scanned)), prepared=prepared), note
 
 
-def changed_paths(repo, commit_sha: str, prefix: PurePosixPath) -> Changes:
-    """Files that differ between a commit and the work tree (`git diff --name-status -M`), plus
-    untracked files that are not ignored (they are validated too), relative to `prefix`."""
+def changed_paths(repo, diff: list[str], prefix: PurePosixPath, *, untracked: bool) -> Changes:
+    """Files that `diff` (`git diff REF`: against the work tree, `git diff --cached HEAD`: the index)
+    names, with renames split into their two sides, plus untracked files that are not ignored when
+    asked (they are validated too), relative to `prefix`."""
     git = repo.git
-    env = {"GIT_OPTIONAL_LOCKS": "0"}  # never refresh (write) the index's stat cache
-    raw = git.execute(["git", "diff", "--name-status", "-z", "-M", "--no-color", "--no-ext-diff", commit_sha, "--"], env=env)
+    raw = git.execute([*diff[:2], "--name-status", "-z", "-M", "--no-color", "--no-ext-diff", *diff[2:], "--"], env=NO_LOCKS)
     fields = raw.split("\0")
     changes = Changes()
     index = 0
@@ -111,11 +110,17 @@ def changed_paths(repo, commit_sha: str, prefix: PurePosixPath) -> Changes:
         target = fields[index + 1]
         index += 2
         _add(changes.gone if status == "D" else changes.present, target, prefix)
-    untracked = git.execute(["git", "ls-files", "-z", "--others", "--exclude-standard", "--", "."], env=env)
-    for rel in untracked.split("\0"):
-        if rel:
-            _add(changes.present, rel, PurePosixPath("."))
+    if untracked:
+        listed = git.execute(["git", "ls-files", "-z", "--others", "--exclude-standard", "--", "."], env=NO_LOCKS)
+        for rel in listed.split("\0"):
+            if rel:
+                _add(changes.present, rel, PurePosixPath("."))
     return changes
+
+
+def _prefix(repo, path: Path) -> PurePosixPath:
+    top = Path(repo.working_tree_dir).resolve()
+    return PurePosixPath(path.resolve().relative_to(top).as_posix())
 
 
 def _add(into: set[str], rel: str, prefix: PurePosixPath) -> None:
@@ -128,7 +133,7 @@ def _add(into: set[str], rel: str, prefix: PurePosixPath) -> None:
         into.add(pure.relative_to(prefix).as_posix())
 
 
-def _global_change(changed: set[str], policy: Policy, options: ValidateOptions, top: Path, root: Path) -> str | None:
+def _global_change(changed: set[str], policy: Policy, options: ValidateOptions, root: Path) -> str | None:
     """A changed file that affects how every hub and file is judged, if any."""
     policy_file = POLICY_FILE
     if options.policy_path is not None:
@@ -144,44 +149,6 @@ def _global_change(changed: set[str], policy: Policy, options: ValidateOptions, 
             if rel == base or rel.startswith(base + "/"):
                 return rel
     return None
-
-
-def _files_read_at(repo, commit, prefix: PurePosixPath, options: ValidateOptions, names: list[str]) -> dict[str, set[str]] | None:
-    """Files each hub's render read at `commit` (for deleted files), or None if that state does not load."""
-    with commit_tree(repo, commit, prefix) as old_root:
-        try:
-            policy, files, _ = load_repository(replace(options, root=old_root, hubs=()))
-        except HubguardError:
-            return None
-        present = [name for name in names if name in policy.hubs]  # a hub added since REF read nothing there
-        renders = render_hubs(old_root, policy, files, present, options.jobs)
-    return {name: set(render.files) for name, render in renders.items()}
-
-
-@contextmanager
-def commit_tree(repo, commit, prefix: PurePosixPath) -> Iterator[Path]:
-    """A commit's tree (the folder `prefix` of it) written to a temporary directory outside the repository."""
-    target = Path(tempfile.mkdtemp(prefix="hubguard-ref-"))
-    try:
-        tree = commit.tree if prefix == PurePosixPath(".") else _subtree(commit.tree, prefix)
-        if tree is not None:
-            for item in tree.traverse():
-                if item.type != "blob" or stat.S_ISLNK(item.mode):
-                    continue  # symlinks are not followed; submodules are other repositories
-                rel = PurePosixPath(item.path)
-                out = target / (rel.relative_to(prefix) if prefix != PurePosixPath(".") else rel)
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_bytes(item.data_stream.read())
-        yield target
-    finally:
-        shutil.rmtree(target, ignore_errors=True)
-
-
-def _subtree(tree, prefix: PurePosixPath):
-    try:
-        return tree / prefix.as_posix()
-    except KeyError:
-        return None  # the folder did not exist at that commit
 
 
 def _describe_hubs(names: list[str], chosen: list[str], reasons: dict[str, list[str]], changed: int) -> str:
@@ -216,7 +183,7 @@ def _repo(path: Path):
     try:
         return git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise HubguardError(f"{path}: not inside a git repository (needed for --changed-since)") from None
+        raise HubguardError(f"{path}: not inside a git repository (needed for --staged/--changed-since)") from None
 
 
 def _commit(repo, ref: str):

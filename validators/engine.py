@@ -24,7 +24,7 @@ from hubguard.report.suppressions import (
     annotation_suppression,
     comment_suppressions,
 )
-from hubguard.rules.registry import Rule, all_rules, check_rule_names, id_matches
+from hubguard.rules.registry import Rule, Scope, all_rules, check_rule_names, id_matches
 from hubguard.rules.runner import RuleRunner, validate_rule_settings
 from hubguard.render.shard_plan import Shard
 from hubguard.report.shard_file import shard_section
@@ -34,13 +34,28 @@ MISSING_REASON = "suppress/missing-reason"
 
 @dataclass(frozen=True)
 class Prepared:
-    """A repository already loaded and (partly) rendered, e.g. by --changed-since to decide which
-    hubs to check; validate() reuses it instead of loading and rendering twice."""
+    """A repository already loaded, e.g. by --changed-since to decide which hubs to check;
+    validate() reuses it instead of loading twice."""
 
     policy: Policy
     files: list[SourceFile]
     notes: list[str]
-    renders: dict[str, HubRender]
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What a change can alter (--changed-since, --staged): the hubs whose inputs it touches and the
+    changed files that exist. A focused run renders and reports those hubs, runs the file rules on
+    those files (and, for the rendered objects of those hubs, on whatever file anchors them), and
+    reports every finding of the rules that judge the repository as a whole, which see every hub."""
+
+    hubs: frozenset[str]
+    files: frozenset[str]
+
+    def keeps(self, finding: Finding, whole: set[str]) -> bool:
+        if finding.hub is not None:
+            return finding.hub in self.hubs or finding.rule in whole
+        return finding.rule in whole or finding.path in self.files
 
 
 @dataclass(frozen=True)
@@ -51,9 +66,8 @@ class ValidateOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     jobs: int | None = None
-    only_files: frozenset[str] | None = None  # file-scope rules see only these (changed-since)
     progress: bool = False  # a progress line on stderr when it is a terminal
-    skip_hubs: bool = False  # render no hub: no hub's output can change (changed-since)
+    focus: Focus | None = None  # report only what a change can alter (--changed-since, --staged)
     prepared: Prepared | None = None
     use_cache: bool = False  # kustomize outputs from the user's render cache (the CLI's default; --no-cache)
     # Called with the checked repository (files, rendered hubs) before validate() returns: the HTML
@@ -188,26 +202,32 @@ def validate(options: ValidateOptions) -> Report:
         policy, loader, notes = prepared.policy, None, list(prepared.notes)
     else:
         policy, loader, notes = open_repository(options)
-    names = [] if options.skip_hubs else (list(options.hubs) or sorted(policy.hubs))
+    in_run = list(options.hubs) or sorted(policy.hubs)
     rules = select_rules(policy, options.select, options.ignore)
     rules, hub_notes = rules_for_hubs(policy, rules)
     notes[:0] = hub_notes
     validate_rule_settings(RepoContext(root=options.root, policy=policy), rules)  # a bad setting fails before any render
-    run_names = names
+    names = in_run
     if options.shard is not None and loader is not None:
         names = options.shard.hubs(names, policy, loader)
     if any(rule.id == "schema/invalid" for rule in rules):
         from hubguard.rules.schema.kubernetes_schemas import version_note
 
         notes.extend(n for n in (version_note(name, policy.hubs[name].kubernetes_version) for name in names) if n)
-    cache = user_cache() if options.use_cache and names else None
+    focus = options.focus
+    context: list[str] = []  # hubs rendered only for the fleet rules, which compare every hub
+    if focus is not None:
+        names = [name for name in names if name in focus.hubs]
+        if names and any(rule.scope is Scope.FLEET for rule in rules):
+            context = [name for name in in_run if name not in focus.hubs]
+    cache = user_cache() if options.use_cache and (names or context) else None
     started: HubRenders | None = None
     if prepared is not None:
         files = prepared.files
     else:
         try:
-            if names:  # kustomize runs while the files load: the renders read the few they need first
-                started = HubRenders(options.root, policy, loader, names, options.jobs, options.progress, cache)
+            if names or context:  # kustomize runs while the files load: the renders read the few they need first
+                started = HubRenders(options.root, policy, loader, names + context, options.jobs, options.progress, cache)
                 started.wait_for_builds()
             files = loader.all()
         except BaseException:
@@ -216,7 +236,7 @@ def validate(options: ValidateOptions) -> Report:
             raise
         notes.extend(f.note for f in files if f.note)
     internal_errors: list[str] = []
-    repo = RepoContext(root=options.root, policy=policy, files=files)
+    repo = RepoContext(root=options.root, policy=policy, files=files, run_hubs=in_run)
     runner = RuleRunner(repo, rules, internal_errors)
     raw: list[Finding] = []
 
@@ -225,24 +245,17 @@ def validate(options: ValidateOptions) -> Report:
         raw.extend(runner.hub(result.inventory))
         runner.summarise(result.inventory)
 
-    known = prepared.renders if prepared is not None else {}
-    renders = {name: known[name] for name in names if name in known}
-    for name, result in renders.items():
-        checked(name, result)
-    missing = [name for name in names if name not in renders]
+    renders: dict[str, HubRender] = {}
     if started is not None:
         for name, result in started.completed():
             renders[name] = result
             checked(name, result)
-    elif missing:
-        renders.update(render_hubs(options.root, policy, files, missing, options.jobs, options.progress, checked, cache))
-    renders = {name: renders[name] for name in names}
-    repo.hubs = {name: renders[name].inventory for name in names}
-    repo.run_hubs = run_names
+    elif names or context:
+        renders = render_hubs(options.root, policy, files, names + context, options.jobs, options.progress, checked, cache)
+    repo.hubs = {name: renders[name].inventory for name in in_run if name in renders}
     for result in renders.values():
         notes.extend(note for note in result.notes if note not in notes)
-    checked_files = files if options.only_files is None else [f for f in files if f.path in options.only_files]
-    raw.extend(runner.files(checked_files))
+    raw.extend(runner.files(files if focus is None else _focused_files(files, focus, [renders[n] for n in names])))
     if options.shard is None or options.shard.runs_repository_rules:
         raw.extend(runner.repository())
     if options.shard is None:  # a sharded run leaves them to `hubguard merge`, which sees every hub
@@ -251,23 +264,32 @@ def validate(options: ValidateOptions) -> Report:
     kept, suppressed, extra = suppress(raw, *suppression_index(repo))
     if MISSING_REASON in {r.id for r in rules}:
         kept.extend(with_policy_severity(f, policy) for f in extra)
+    whole = {rule.id for rule in rules if rule.scope in (Scope.REPO, Scope.FLEET) and rule.id != MISSING_REASON}
     # Collapsed over every hub of the run, so that a shard never folds what holds on its own hubs.
-    findings = sorted(collapse(kept, run_names), key=Finding.sort_key)
+    findings = sorted(collapse(kept, in_run, focus, whole), key=Finding.sort_key)
     if options.observe is not None:
         options.observe(repo)
     report = Report(
         findings=findings,
         files=len(files),
-        objects=sum(len(r.inventory.objects) for r in renders.values()),
+        objects=sum(len(renders[name].inventory.objects) for name in names),
         hubs=names,
         suppressed=len(suppressed),
         notes=notes,
-        hub_files={name: r.files for name, r in renders.items()},
+        hub_files={name: renders[name].files for name in names},
         internal_errors=internal_errors,
     )
     if options.shard is not None:
-        report.shard = shard_section(options.shard, run_names, findings, repo, rules, suppressed, internal_errors)
+        report.shard = shard_section(options.shard, in_run, findings, repo, rules, suppressed, internal_errors)
     return report
+
+
+def _focused_files(files: list[SourceFile], focus: Focus, renders: list[HubRender]) -> list[SourceFile]:
+    """The changed files, and the files the focused hubs read: a rendered object is checked with the
+    file that anchors it, and a changed component or substitution can put a secret into an object
+    whose own file did not change (what such a file holds by itself is not reported again)."""
+    read = set(focus.files).union(*(render.files for render in renders))
+    return [f for f in files if f.path in read]
 
 
 def with_policy_severity(finding: Finding, policy: Policy) -> Finding:
@@ -353,12 +375,13 @@ def _collect_document_annotations(repo: RepoContext, into: dict) -> None:
                 into.setdefault((None, "/".join(str(p) for p in parts if p)), suppression)
 
 
-def collapse(findings: list[Finding], hubs: list[str]) -> list[Finding]:
+def collapse(findings: list[Finding], hubs: list[str], focus: Focus | None = None, whole: set[str] = set()) -> list[Finding]:
     """One finding with hub null for what holds on every hub; hub-specific ones stay per hub.
     The same finding on several hubs: same rule, place and object, and the same key when the rule
     gives one — its message may then differ per hub (a `${HUB}` rendered into it), and one that
     holds on every hub says what each hub has. Exact duplicates (a file-level and a rendered
-    view of the same value) are dropped."""
+    view of the same value) are dropped. With a `focus`, only what it keeps (see `Focus`); a
+    finding that holds on every hub is kept when it holds on a focused one."""
     groups: dict[tuple, list[Finding]] = {}
     for f in findings:
         groups.setdefault((f.rule, f.path, f.line, f.column, f.object, f.key or f.message), []).append(f)
@@ -373,13 +396,24 @@ def collapse(findings: list[Finding], hubs: list[str]) -> list[Finding]:
             by_message: dict[str, list[Finding]] = {}
             for f in group:
                 by_message.setdefault(f.message, []).append(f)
-            out.extend(f for same in by_message.values() for f in _across_hubs(same, every_hub))
+            out.extend(f for same in by_message.values() for f in _focused(same, every_hub, focus, whole))
         else:
-            out.extend(_across_hubs(group, every_hub))
+            out.extend(_focused(group, every_hub, focus, whole))
     unique: dict[tuple, Finding] = {}
     for f in out:
         unique.setdefault((f.rule, f.path, f.line, f.column, f.hub, f.object, f.message), f)
     return list(unique.values())
+
+
+def _focused(group: list[Finding], every_hub: set[str], focus: Focus | None, whole: set[str]) -> list[Finding]:
+    """`_across_hubs`, keeping what a focused run reports: a finding folded over every hub when the
+    group holds on a focused hub (or is otherwise kept), else the focused hubs' own."""
+    merged = _across_hubs(group, every_hub)
+    if focus is None:
+        return merged
+    if any(f.hub is None for f in merged):
+        return merged if any(focus.keeps(f, whole) for f in group) else []
+    return [f for f in merged if focus.keeps(f, whole)]
 
 
 def _across_hubs(group: list[Finding], every_hub: set[str]) -> list[Finding]:

@@ -56,7 +56,8 @@ CASES = [
      ["seattle (clusters/seattle/extra/seattle-settings.yaml)"]),
     ("rename-in-overlay", steps(git_mv("apps/seattle/patch.yaml", "apps/seattle/replicas.yaml"),
                                 edit("apps/seattle/kustomization.yaml", "patch.yaml", "replicas.yaml")), ["seattle"],
-     ["apps/seattle/patch.yaml", "apps/seattle/replicas.yaml"]),
+     # The old name is no longer read nor looked for: the kustomization that changed names the new one.
+     ["apps/seattle/kustomization.yaml", "apps/seattle/replicas.yaml"]),
     # Both sides of a rename count: the old path was seattle's, the new one is munich's.
     ("rename-across-hubs", git_mv("clusters/seattle/extra/seattle-settings.yaml", "clusters/munich/extra/moved.yaml"),
      ["munich", "seattle"], ["munich (clusters/munich/extra/moved.yaml)", "seattle (clusters/seattle/extra/seattle-settings.yaml)"]),
@@ -91,7 +92,7 @@ def test_a_deleted_patch_still_referenced_fails_that_hub_only(make_repo, validat
     assert code == 1
     assert report["summary"]["hubs"] == ["munich"]
     assert [(f["rule"], f["path"], f["line"], f["hub"]) for f in report["findings"]] == [
-        ("schema/render-error", "apps/munich/kustomization.yaml", 4, None)]
+        ("schema/render-error", "apps/munich/kustomization.yaml", 4, "munich")]  # as a full run reports it
 
 
 def test_nothing_changed_checks_nothing(make_repo, validate_json):

@@ -46,6 +46,10 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
             from hubguard.changed_since import options_for_changes
 
             options, scope_note = options_for_changes(path, changed_since, options)
+        elif staged:
+            from hubguard.changed_since import options_for_staged
+
+            options, scope_note = options_for_staged(path, options)
         report = validate(options) if options is not None else _empty(None)
     if scope_note:
         report.notes.insert(0, scope_note)

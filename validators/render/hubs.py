@@ -37,22 +37,71 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _FastLoader, _FastDumper = yaml.SafeLoader, yaml.SafeDumper
 
 
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class Inputs:
+    """What a render depends on; its output is a function of these alone, so a change that touches
+    none of them cannot change it (--changed-since, --staged).
+
+    `files`: repository files it read. `absent`: paths it looked for and did not find (a kustomization
+    name tried before the one used, a missing resource, patch, component or Flux path, the fixed part
+    of an Argo CD folder glob): a file appearing or vanishing at or under one counts. `listed`: folders
+    whose manifests it took whole (plain Flux folders): a manifest or kustomization appearing or
+    vanishing under one counts."""
+
+    files: set[str] = field(default_factory=set)
+    absent: set[str] = field(default_factory=set)
+    listed: set[str] = field(default_factory=set)
+
+    def add(self, other: "Inputs") -> None:
+        self.files |= other.files
+        self.absent |= other.absent
+        self.listed |= other.listed
+
+    def changed_by(self, path: str) -> bool:
+        """Whether adding, changing or deleting the file `path` (repository-relative) can change the render."""
+        if path in self.files:
+            return True
+        parents = _parents(path)
+        if path in self.absent or not self.absent.isdisjoint(parents):
+            return True
+        if self.listed.isdisjoint(parents):
+            return False
+        name = path.rsplit("/", 1)[-1]
+        return name.lower().endswith(MANIFEST_SUFFIXES) or name in kustomize.KUSTOMIZATION_FILES
+
+
+def _parents(path: str) -> set[str]:
+    parts = path.split("/")[:-1]
+    return {"/".join(parts[:i]) for i in range(1, len(parts) + 1)} | {"."}
+
+
 @dataclass
 class Rendered:
-    """One built path: its objects, problems, and the repository files it read."""
+    """One built path: its objects, problems, and what it read."""
 
     objects: list[K8sObject] = field(default_factory=list)
     problems: list[tuple[str, Location | None]] = field(default_factory=list)
-    files: set[str] = field(default_factory=set)
+    inputs: Inputs = field(default_factory=Inputs)
+
+    @property
+    def files(self) -> set[str]:
+        return self.inputs.files
 
 
 @dataclass
 class HubRender:
     inventory: HubInventory
     problems: list[RenderProblem]
-    files: set[str]  # every repository file this hub's render read (for --changed-since)
+    inputs: Inputs  # what this hub's render read (for --changed-since)
     notes: list[str] = field(default_factory=list)  # references not followed, and why
     producers: list[str | None] = field(default_factory=list)  # per object: the Kustomization/Application that applies it
+
+    @property
+    def files(self) -> set[str]:
+        return self.inputs.files
 
 
 def engine_of(producer: str | None) -> str | None:
@@ -75,7 +124,7 @@ class _HubWalk:
     objects: list[K8sObject] = field(default_factory=list)
     producers: list[str | None] = field(default_factory=list)
     problems: list[RenderProblem] = field(default_factory=list)
-    files: set[str] = field(default_factory=set)
+    inputs: Inputs = field(default_factory=Inputs)
     done: set[tuple] = field(default_factory=set)
     seen: set[tuple] = field(default_factory=set)
     # which GitOps engine applies each object (ha/engine-overlap): identity -> engine -> pointer
@@ -122,7 +171,7 @@ class Renderer:
             self._drain(walk)
         problems = walk.problems + [RenderProblem(message, location, hub.name, rule)
                                     for message, location, rule in walk.follower.problems]
-        return HubRender(HubInventory(hub.name, hub, walk.objects, problems, walk.managers), problems, walk.files,
+        return HubRender(HubInventory(hub.name, hub, walk.objects, problems, walk.managers), problems, walk.inputs,
                          list(walk.follower.notes), walk.producers)
 
     def _repository_objects(self) -> dict[tuple[str, str | None, str], list[K8sObject]]:
@@ -180,6 +229,7 @@ class Renderer:
             if not directory.is_dir():
                 where = via or Location(".hubguard.yaml" if (self.root / ".hubguard.yaml").is_file() else rel, None, None)
                 walk.problems.append(RenderProblem(f"path {rel!r} does not exist in the repository", where, hub))
+                walk.inputs.absent.add(rel)
                 continue
             batch = self._applied(rel, apply, via, walk)
             # One source object reached twice (a folder rendered whole and again through a
@@ -209,7 +259,7 @@ class Renderer:
         rendered = self._render_path(rel)
         if apply.build is not None:
             rendered = self._with_flux_fields(rel, apply.build)
-        walk.files |= rendered.files
+        walk.inputs.add(rendered.inputs)
         walk.problems.extend(RenderProblem(message, location or via, walk.hub) for message, location in rendered.problems)
         batch = rendered.objects
         if apply.variables.values is not None:
@@ -247,7 +297,8 @@ class Renderer:
         """Path `rel` built once more with the kustomization fields a Flux Kustomization adds
         (hubguard.render.flux_build); each object keeps its source."""
         base = self._render_path(rel)
-        out = Rendered(problems=list(base.problems), files=set(base.files))
+        out = Rendered(problems=list(base.problems))
+        out.inputs.add(base.inputs)
         if not base.objects:
             return out
         components: list[Path] = []
@@ -257,13 +308,15 @@ class Renderer:
                 out.problems.append((f"component {component!r} of the Flux Kustomization is not a folder of this repository (refused)", None))
                 return out
             if kustomize.kustomization_file(directory) is None:
+                out.inputs.absent.add(directory.relative_to(self.root).as_posix())
                 if build.ignore_missing_components:
                     continue
                 out.problems.append((f"component {component!r} of the Flux Kustomization does not exist", None))
                 return out
             with self._walking:
                 graph = kustomize.walk(directory, self.root, self._documents)
-            out.files |= graph.files
+            out.inputs.files |= graph.files
+            out.inputs.absent |= graph.absent
             if graph.refused or graph.missing:
                 out.problems.extend(graph.refused + graph.missing)
                 return out
@@ -305,7 +358,8 @@ class Renderer:
         # only delay every hub's first build until all the walks were done.
         with self._walking:
             graph = kustomize.walk(directory, self.root, self._documents)
-        out.files |= graph.files
+        out.inputs.files |= graph.files
+        out.inputs.absent |= graph.absent
         kfile = kustomize.kustomization_file(directory)
         where = Location(kfile.relative_to(self.root).as_posix(), None, None) if kfile else None
         if graph.refused or graph.missing:
@@ -415,6 +469,7 @@ class Renderer:
         """As Flux's kustomize-controller builds a path without kustomization.yaml: every manifest in
         it, recursively; a sub-folder with its own kustomization.yaml is built as such."""
         out = Rendered()
+        out.inputs.listed.add(directory.relative_to(self.root).as_posix() if directory != self.root else ".")
         for dirpath, dirnames, filenames in os.walk(directory, followlinks=False):
             here = Path(dirpath)
             dirnames.sort()
@@ -427,7 +482,7 @@ class Renderer:
                     built = self._render_path(subdir.relative_to(self.root).as_posix())
                     out.objects.extend(built.objects)
                     out.problems.extend(built.problems)
-                    out.files |= built.files
+                    out.inputs.add(built.inputs)
             for name in sorted(filenames):
                 if not name.lower().endswith((".yaml", ".yml", ".json")):
                     continue
@@ -435,7 +490,7 @@ class Renderer:
                 src = self.files.get(rel)
                 if src is None:
                     continue
-                out.files.add(rel)
+                out.inputs.files.add(rel)
                 for doc in src.documents:
                     if isinstance(doc.data, dict) and doc.data.get("kind") and doc.data.get("apiVersion"):
                         out.objects.append(K8sObject(_copy(doc.data), Location(rel, doc.line, 1), doc))

@@ -70,6 +70,10 @@ class KustomizeGraph:
     suffixes: set[str] = field(default_factory=set)
     refused: list[tuple[str, Location]] = field(default_factory=list)
     missing: list[tuple[str, Location]] = field(default_factory=list)  # local files named but absent
+    # Paths the walk looked for and did not find (a kustomization name tried before the one found,
+    # a resource, patch or other named file that is absent): a file appearing or vanishing at or
+    # under one of them changes the build although no file in `files` changed (--changed-since).
+    absent: set[str] = field(default_factory=set)
 
 
 DocumentLoader = Callable[[str, Path], "list[Document] | None"]
@@ -133,6 +137,11 @@ def _walk(directory: Path, repo_root: Path, graph: KustomizeGraph, seen: set[Pat
         return
     seen.add(directory)
     kfile = kustomization_file(directory)
+    for name in KUSTOMIZATION_FILES:  # the names kustomize tried before the one it uses
+        if kfile is not None and name == kfile.name:
+            break
+        if (rel := _rel(directory / name, repo_root)) is not None:
+            graph.absent.add(rel)
     if kfile is None:
         return
     krel = _rel(kfile, repo_root) or kfile.name
@@ -169,6 +178,7 @@ def _walk(directory: Path, repo_root: Path, graph: KustomizeGraph, seen: set[Pat
                 _walk(target, repo_root, graph, seen, load, resolve)
             elif not target.exists():
                 graph.missing.append((f"{key} entry {ref!r} does not exist", at(key, index)))
+                _absent(graph, target, repo_root)
             elif (rel := _rel(target, repo_root)) is not None:
                 graph.files.add(rel)
                 graph.resources.append(rel)
@@ -205,11 +215,23 @@ def _walk(directory: Path, repo_root: Path, graph: KustomizeGraph, seen: set[Pat
     for index, item in enumerate(data.get("patchesJson6902") or []):
         if isinstance(item, dict) and isinstance(item.get("path"), str):
             patch_refs.append((item["path"], ("patchesJson6902", index, "path")))
-    for key in ("generators", "transformers", "validators", "crds", "configurations"):
-        for index, ref in enumerate(_strings(data.get(key))):
-            target = local(ref, (key, index))
-            if target is not None and target.is_file() and (rel := _rel(target, repo_root)):
-                graph.files.add(rel)
+    named_files = [(ref, (key, index)) for key in ("generators", "transformers", "validators", "crds", "configurations")
+                   for index, ref in enumerate(_strings(data.get(key)))]
+    for key in ("replacements",):
+        for index, item in enumerate(data.get(key) or []):
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                named_files.append((item["path"], (key, index, "path")))
+    openapi = data.get("openapi")
+    if isinstance(openapi, dict) and isinstance(openapi.get("path"), str):
+        named_files.append((openapi["path"], ("openapi", "path")))
+    for ref, keys in named_files:
+        target = local(ref, keys)
+        if target is None:
+            continue
+        if target.is_file() and (rel := _rel(target, repo_root)):
+            graph.files.add(rel)
+        elif not target.exists():
+            _absent(graph, target, repo_root)
     kustomization_lines: list[str] = []
 
     def lines() -> list[str]:
@@ -227,12 +249,18 @@ def _walk(directory: Path, repo_root: Path, graph: KustomizeGraph, seen: set[Pat
             continue
         if not target.is_file():
             graph.missing.append((f"patch file {ref!r} does not exist", at(*keys)))
+            _absent(graph, target, repo_root)
             continue
         rel = _rel(target, repo_root)
         graph.files.add(rel)
         patch_docs = load(rel, target)
         if patch_docs:
             graph.patches.extend(d for d in patch_docs if isinstance(d.data, dict) and d.data.get("kind"))
+
+
+def _absent(graph: KustomizeGraph, target: Path, repo_root: Path) -> None:
+    if (rel := _rel(target, repo_root)) is not None:
+        graph.absent.add(rel)
 
 
 def _strings(value) -> list[str]:

@@ -54,8 +54,10 @@ def deployed_workloads(hub: HubInventory, ctx: RuleContext) -> list[list]:
 def check_hub_parity(ctx: RuleContext) -> Iterator[Finding]:
     deployed = ctx.repo.summaries_of(ctx.rule.id)
     hubs = sorted(deployed)
-    if len(hubs) < 2:
-        return  # nothing to compare (one hub, or `--hub` chose one)
+    if len(hubs) < 2 or hubs != ctx.repo.hubs_in_run:
+        # Nothing to compare (one hub, or `--hub` chose one); or not every hub of the run was
+        # summarised (a run focused on a change renders every hub for this rule, or none).
+        return
     where: dict[WorkloadKey, dict[str, list]] = {}
     for name in hubs:
         for row in deployed[name]:
