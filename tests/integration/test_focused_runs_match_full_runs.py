@@ -26,7 +26,6 @@ from integration_helpers import PLAINTEXT_SECRET, d
 
 HUBS = ["munich", "oslo", "seattle"]
 TOKEN = "ghp_R8c2Kq9ZtLw3Xv7NpB4mYd6Hs1Fj0GaUe5Ti"  # GitHub's shape: known-token finds it wherever it lands
-PER_HUB_RULES = {"schema/render-error"}  # repository-scope rules that report one hub's render
 MISSING_REASON = "suppress/missing-reason"
 POLICY = ".hubguard.yaml"
 
@@ -243,9 +242,9 @@ def belongs(finding: tuple, checked: set[str], changed: set[str]) -> bool:
     if POLICY in changed:
         return True  # how every file and hub is judged changed: everything is checked
     scope = all_rules()[rule].scope
-    if all_rules()[rule].compares_hubs and not checked:
+    if scope is Scope.FLEET and not checked:
         return False  # no hub's render changed: the comparison of the hubs is the one at REF
-    if scope is Scope.REPO and rule not in PER_HUB_RULES and rule != MISSING_REASON:
+    if scope in (Scope.REPO, Scope.FLEET) and rule != MISSING_REASON:
         return True  # judges the repository as a whole, over every hub
     if hub is not None:
         return hub in checked
@@ -253,7 +252,7 @@ def belongs(finding: tuple, checked: set[str], changed: set[str]) -> bool:
         return True
     # Hub null: every hub has it (collapsed), or a file-level finding. The repository gives no
     # rendered object the same finding on every hub, so a file rule's hub-null finding is file-level.
-    return (scope is Scope.HUB or rule in PER_HUB_RULES) and bool(checked)
+    return scope is Scope.HUB and bool(checked)
 
 
 @pytest.mark.parametrize("change, hubs", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
