@@ -306,6 +306,26 @@ def sysconfig_path(name: str) -> str:
     return sysconfig.get_paths()[name]
 
 
+def main_focused(timeout: float, size: str) -> int:
+    """The focused rows alone (bench/focused.py): results/latest-focused.json and their table."""
+    import focused
+
+    started, load_at_start = time.perf_counter(), load_average()
+    print(f"machine: {machine()}\nload average: {load_at_start}", flush=True)
+    WORK.mkdir(parents=True, exist_ok=True)
+    result = focused.bench_focused(WORK, tool("hubguard"), environment(), timeout, size=corpus.SIZES[size])
+    data = {"mode": "focused", "machine": machine(), "load_at_start": load_at_start, "load_at_end": load_average(),
+            **focused.to_json(result), "elapsed_s": round(time.perf_counter() - started, 1)}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for path in (RESULTS / f"bench-{stamp}-focused.json", RESULTS / "latest-focused.json"):
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    print()
+    print(focused.table(result))
+    print(f"\nresults: bench/results/latest-focused.json ({data['elapsed_s']:.0f} s in all)")
+    return 0
+
+
 def main_fleet(timeout: float, rows: tuple[str, ...]) -> int:
     """The fleet rows alone (bench/fleet.py): results/latest-fleet.json and their table."""
     import fleet
@@ -359,12 +379,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-hub", default="medium,large", help="sizes on which to time --hub runs")
     parser.add_argument("--profile", action="store_true", help="also profile hubguard on the medium corpus")
     parser.add_argument("--timeout", type=float, default=240.0, help="kill any single run after this many seconds")
-    parser.add_argument("--only", choices=("fleet", "fleet-warm", "fleet-shards", "fleet-memory", "secrets"),
+    parser.add_argument("--only", choices=("fleet", "fleet-warm", "fleet-shards", "fleet-memory", "secrets", "focused"),
                         help="only these rows: fleet = render cache (warm), sharding and memory (issue 22), or one of "
-                        "them; secrets = the secrets corpus")
+                        "them; secrets = the secrets corpus; focused = --changed-since and --staged after one change "
+                        "(issue 23)")
     args = parser.parse_args(argv)
     if args.only == "secrets":
         return main_secrets()
+    if args.only == "focused":  # on the large corpus (20 x 100) unless --sizes names another
+        return main_focused(args.timeout, (args.sizes or "large").split(",")[0])
     if args.only:
         rows = ("warm", "shards", "memory") if args.only == "fleet" else (args.only.split("-", 1)[1],)
         return main_fleet(args.timeout, rows)

@@ -1,0 +1,113 @@
+"""Focused rows of the benchmark (issue 23, and issue 22's `--staged`): what `--changed-since` and
+`--staged` cost after one change, against a full run of the same tree.
+
+    bench/run.sh --only focused        # just these rows
+
+On the 20 hubs x 100 apps corpus (a committed git repository), one change at a time, undone after:
+- an overlay change: one hub's patch of one app (only that hub's render can change);
+- a base change: one app's base Deployment (every hub's render can change).
+For each: `validate --changed-since HEAD` on the changed work tree, `validate --staged` with the change
+staged, and a full `validate` of the changed tree, all with the render cache that a full run of the
+unchanged tree filled (a developer's machine, or CI with its cache step), so that the ratios
+compare like with like; and, for the overlay change, `--changed-since` without ha/hub-parity (the
+one rule that needs every hub's render), which shows what the planning itself costs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import corpus
+from measure import Measurement, Run, run_once
+
+SIZE = (20, 100)
+OVERLAY = "overlay"
+BASE = "base"
+
+
+def _median(name: str, command: list[str], runs: list[Run]) -> Measurement:
+    return Measurement(name, [str(c) for c in command], runs)
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+def bench_focused(work: Path, hubguard: str, env: dict[str, str], timeout: float, runs: int = 1,
+                  size: tuple[int, int] = SIZE) -> dict:
+    hubs, apps = size
+    repo = work / f"focused-{hubs}x{apps}"
+    meta = corpus.write_multihub(repo, hubs, apps)
+    out = work / "focused.out"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    cache_env = {**env, "XDG_CACHE_HOME": str(out / "cache")}
+    changes = {
+        OVERLAY: repo / "apps" / meta["hubs"][0] / "patches" / "app-001.yaml",
+        BASE: repo / "apps" / "base" / "app-001" / "deployment.yaml",
+    }
+    originals = {kind: path.read_text() for kind, path in changes.items()}
+    validate = [hubguard, "validate", str(repo), "--format", "json"]
+    result: dict = {"measurements": {}, "targets": {}, "size": f"{hubs} x {apps}"}
+    m = result["measurements"]
+    run_once(validate, env=cache_env, timeout=timeout)  # fills the render cache with the unchanged tree
+
+    for kind, path in changes.items():
+        commands = {
+            "full": validate,
+            "--changed-since HEAD": [*validate, "--changed-since", "HEAD"],
+            "--staged": [*validate, "--staged"],
+            # what planning alone costs: no fleet rule asks for the other hubs' renders
+            "--changed-since HEAD --ignore ha/hub-parity": [*validate, "--changed-since", "HEAD", "--ignore", "ha/hub-parity"],
+        }
+        timed: dict[str, list[Run]] = {}
+        for attempt in range(runs):
+            path.write_text(_edited(originals[kind], kind, attempt))
+            _git(repo, "add", str(path))  # staged; --changed-since HEAD sees it in the work tree too
+            for label, command in commands.items():
+                if label.startswith("--changed-since HEAD --ignore") and kind == BASE:
+                    continue  # every hub is rendered for a base change anyway
+                timed.setdefault(f"{label}, {kind} change", []).append(run_once(command, env=cache_env, timeout=timeout))
+            _git(repo, "reset", "-q", "--", str(path))
+            path.write_text(originals[kind])
+        for key, measured in timed.items():
+            m[key] = _median(key, commands[key.rsplit(",", 1)[0]], measured)
+            print(f"  focused {key:60} {m[key].wall:7.2f} s", flush=True)
+        limit = 0.15 if kind == OVERLAY else 1.1
+        for label in ("--changed-since HEAD", "--staged"):
+            result["targets"][f"{label} after {kind} change <= {limit}x full"] = _ratio(
+                m[f"{label}, {kind} change"].wall, m[f"full, {kind} change"].wall, limit)
+    return result
+
+
+def _edited(text: str, kind: str, attempt: int) -> str:
+    if kind == OVERLAY:
+        return text.replace("replicas: 3", f"replicas: {5 + attempt}")
+    return text.replace(":1.4.1", f":1.4.{2 + attempt}")  # a new image for every hub
+
+
+def _ratio(value: float | None, reference: float | None, limit: float) -> dict:
+    if not value or not reference:
+        return {"met": False, "ratio": None}
+    ratio = value / reference
+    return {"ratio": round(ratio, 3), "met": ratio <= limit}
+
+
+def table(result: dict) -> str:
+    lines = [f"| focused row ({result['size']}) | wall s | CPU s | peak MB |", "|---|---:|---:|---:|"]
+    for key, measurement in result["measurements"].items():
+        lines.append(f"| {key} | {_fmt(measurement.wall)} | {_fmt(measurement.cpu)} | {_fmt(measurement.rss_mb, 0)} |")
+    lines += ["", "| target | ratio | met |", "|---|---:|---|"]
+    for key, target in result["targets"].items():
+        lines.append(f"| {key} | {_fmt(target['ratio'])} | {'yes' if target['met'] else 'no'} |")
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def to_json(result: dict) -> dict:
+    return {**result, "measurements": {k: v.to_json() for k, v in result["measurements"].items()}}
