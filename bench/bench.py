@@ -316,14 +316,7 @@ def main_focused(timeout: float, size: str) -> int:
     result = focused.bench_focused(WORK, tool("hubguard"), environment(), timeout, size=corpus.SIZES[size])
     data = {"mode": "focused", "machine": machine(), "load_at_start": load_at_start, "load_at_end": load_average(),
             **focused.to_json(result), "elapsed_s": round(time.perf_counter() - started, 1)}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    for path in (RESULTS / f"bench-{stamp}-focused.json", RESULTS / "latest-focused.json"):
-        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    print()
-    print(focused.table(result))
-    print(f"\nresults: bench/results/latest-focused.json ({data['elapsed_s']:.0f} s in all)")
-    return 0
+    return _rows_written("focused", data, focused.table(result))
 
 
 def main_fleet(timeout: float, rows: tuple[str, ...]) -> int:
@@ -339,13 +332,18 @@ def main_fleet(timeout: float, rows: tuple[str, ...]) -> int:
     data = {"mode": "fleet", "machine": machine(), "load_at_start": load_average(),
             "versions": {"hubguard": hubguard_version[-1:], "kubectl/kustomize": kubectl[-1:]},
             **fleet.to_json(result), "elapsed_s": round(time.perf_counter() - started, 1)}
+    return _rows_written("fleet", data, fleet.table(result))
+
+
+def _rows_written(mode: str, data: dict, table: str) -> int:
+    """Rows run alone (--only): results/latest-MODE.json, a timestamped copy, and their table."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    for path in (RESULTS / f"bench-{stamp}-fleet.json", RESULTS / "latest-fleet.json"):
+    for path in (RESULTS / f"bench-{stamp}-{mode}.json", RESULTS / f"latest-{mode}.json"):
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     print()
-    print(fleet.table(result))
-    print(f"\nresults: bench/results/latest-fleet.json ({data['elapsed_s']:.0f} s in all)")
+    print(table)
+    print(f"\nresults: bench/results/latest-{mode}.json ({data['elapsed_s']:.0f} s in all)")
     return 0
 
 

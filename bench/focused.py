@@ -20,15 +20,12 @@ import subprocess
 from pathlib import Path
 
 import corpus
-from measure import Measurement, Run, run_once
+from fleet import _fmt, _median, _ratio  # the same figures as the fleet rows
+from measure import Run, run_once
 
 SIZE = (20, 100)
 OVERLAY = "overlay"
 BASE = "base"
-
-
-def _median(name: str, command: list[str], runs: list[Run]) -> Measurement:
-    return Measurement(name, [str(c) for c in command], runs)
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -53,6 +50,8 @@ def bench_focused(work: Path, hubguard: str, env: dict[str, str], timeout: float
     result: dict = {"measurements": {}, "targets": {}, "size": f"{hubs} x {apps}"}
     m = result["measurements"]
     run_once(validate, env=cache_env, timeout=timeout)  # fills the render cache with the unchanged tree
+    filled = out / "cache-filled"
+    shutil.copytree(out / "cache", filled)
 
     for kind, path in changes.items():
         commands = {
@@ -69,6 +68,8 @@ def bench_focused(work: Path, hubguard: str, env: dict[str, str], timeout: float
             for label, command in commands.items():
                 if label.startswith("--changed-since HEAD --ignore") and kind == BASE:
                     continue  # every hub is rendered for a base change anyway
+                shutil.rmtree(out / "cache")  # every run starts from the cache of the unchanged tree
+                shutil.copytree(filled, out / "cache")
                 timed.setdefault(f"{label}, {kind} change", []).append(run_once(command, env=cache_env, timeout=timeout))
             _git(repo, "reset", "-q", "--", str(path))
             path.write_text(originals[kind])
@@ -88,13 +89,6 @@ def _edited(text: str, kind: str, attempt: int) -> str:
     return text.replace(":1.4.1", f":1.4.{2 + attempt}")  # a new image for every hub
 
 
-def _ratio(value: float | None, reference: float | None, limit: float) -> dict:
-    if not value or not reference:
-        return {"met": False, "ratio": None}
-    ratio = value / reference
-    return {"ratio": round(ratio, 3), "met": ratio <= limit}
-
-
 def table(result: dict) -> str:
     lines = [f"| focused row ({result['size']}) | wall s | CPU s | peak MB |", "|---|---:|---:|---:|"]
     for key, measurement in result["measurements"].items():
@@ -103,10 +97,6 @@ def table(result: dict) -> str:
     for key, target in result["targets"].items():
         lines.append(f"| {key} | {_fmt(target['ratio'])} | {'yes' if target['met'] else 'no'} |")
     return "\n".join(lines)
-
-
-def _fmt(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
 
 
 def to_json(result: dict) -> dict:

@@ -6,6 +6,7 @@ import hashlib
 import subprocess
 import textwrap
 from pathlib import Path
+from typing import Callable
 
 
 def d(text: str) -> str:
@@ -102,3 +103,27 @@ ENCRYPTED_SECRET = d("""
       encrypted_regex: ^(data|stringData)$
       version: 3.9.0
     """)
+
+
+# Changes to a repository, applied by tests of --changed-since and --staged.
+def edit(rel: str, old: str, new: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        path = root / rel
+        text = path.read_text()
+        assert old in text, (rel, old)  # a change that changes nothing tests nothing
+        path.write_text(text.replace(old, new))
+    return apply
+
+
+def write(rel: str, text: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return apply
+
+
+def steps(*changes: Callable[[Path], None]) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        for change in changes:
+            change(root)
+    return apply

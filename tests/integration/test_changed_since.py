@@ -8,14 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from integration_helpers import CONFIGMAP, git, two_hub_files
-
-
-def edit(rel: str, old: str, new: str) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
-        path = root / rel
-        path.write_text(path.read_text().replace(old, new))
-    return apply
+from integration_helpers import CONFIGMAP, edit, git, steps, two_hub_files, write
 
 
 def remove(rel: str) -> Callable[[Path], None]:
@@ -26,20 +19,6 @@ def git_mv(old: str, new: str) -> Callable[[Path], None]:
     def apply(root: Path) -> None:
         (root / new).parent.mkdir(parents=True, exist_ok=True)
         git(root, "mv", old, new)
-    return apply
-
-
-def write(rel: str, text: str) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return apply
-
-
-def steps(*changes: Callable[[Path], None]) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
-        for change in changes:
-            change(root)
     return apply
 
 

@@ -22,7 +22,8 @@ import pytest
 
 from hubguard.engine import ValidateOptions, load_repository, render_hubs
 from hubguard.rules.registry import Scope, all_rules
-from integration_helpers import PLAINTEXT_SECRET, d
+from integration_helpers import PLAINTEXT_SECRET, d, edit, steps, write
+from testkit import flux_kustomization
 
 HUBS = ["munich", "oslo", "seattle"]
 TOKEN = "ghp_R8c2Kq9ZtLw3Xv7NpB4mYd6Hs1Fj0GaUe5Ti"  # GitHub's shape: known-token finds it wherever it lands
@@ -126,24 +127,7 @@ def repository() -> dict[str, str]:
         files[f"apps/{hub}/kustomization.yaml"] = (
             f"resources:\n- ../base/web\n- ../base/api\n{extra}{components}patches:\n- path: replicas.yaml\n")
         files[f"apps/{hub}/replicas.yaml"] = replicas_patch(2 + index)
-        files[f"clusters/{hub}/apps.yaml"] = d(f"""
-            apiVersion: kustomize.toolkit.fluxcd.io/v1
-            kind: Kustomization
-            metadata:
-              name: apps
-              namespace: flux-system
-            spec:
-              interval: 10m
-              path: ./apps/{hub}
-              prune: true
-              sourceRef:
-                kind: GitRepository
-                name: flux-system
-              postBuild:
-                substituteFrom:
-                - kind: ConfigMap
-                  name: cluster-vars
-            """)
+        files[f"clusters/{hub}/apps.yaml"] = flux_kustomization(f"./apps/{hub}", substitute_from=["{kind: ConfigMap, name: cluster-vars}"])
         files[f"clusters/{hub}/vars.yaml"] = configmap("cluster-vars", "flux-system", {"REGION": hub})
         files[f"clusters/{hub}/namespace.yaml"] = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"
     files["apps/seattle/survey.yaml"] = deployment("survey", {"MODE": "poll"})
@@ -155,30 +139,8 @@ def run_git(root: Path, *args: str) -> str:
                           check=True, capture_output=True, text=True).stdout
 
 
-def edit(rel: str, old: str, new: str) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
-        text = (root / rel).read_text()
-        assert old in text, (rel, old)
-        (root / rel).write_text(text.replace(old, new))
-    return apply
-
-
-def write(rel: str, text: str) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return apply
-
-
 def git_step(*args: str) -> Callable[[Path], None]:
     return lambda root: run_git(root, *args) and None
-
-
-def steps(*changes: Callable[[Path], None]) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
-        for change in changes:
-            change(root)
-    return apply
 
 
 CASES = [
