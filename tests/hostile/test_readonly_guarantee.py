@@ -53,6 +53,9 @@ def test_interrupted_run_exits_130_and_leaves_no_temp_files(make_repo, tmp_path)
     files = {f"clusters/h{i}/kustomization.yaml": "resources:\n- cm.yaml\n" for i in range(40)}
     files.update({f"clusters/h{i}/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n" for i in range(40)})
     root = make_repo(files)
+    for i in range(40):  # a staged change every hub reads: --staged renders the hubs a commit changes
+        (root / f"clusters/h{i}/cm.yaml").write_text(files[f"clusters/h{i}/cm.yaml"] + "data: {a: b}\n")
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     before = snapshot(root)
