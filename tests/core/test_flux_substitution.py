@@ -151,3 +151,15 @@ def test_a_sops_encrypted_value_is_a_marked_placeholder_never_null(make_repo, so
     data = objects(render(root))["ConfigMap/demo/uses"].get("data")
     assert data["token"] == "<sops-encrypted:TOKEN>"
     assert data["user"] == "admin"  # left in clear by the encrypted_regex: its value is known
+
+
+def test_render_masks_a_secret_value_that_substitution_copied_into_another_object(make_repo, hubguard):
+    token = "t0ken-Qz81-rendered"
+    root = make_repo({
+        POLICY[0]: POLICY[1], "clusters/a/apps.yaml": SUBSTITUTE_FROM.replace("- {kind: ConfigMap, name: cluster-vars}\n", ""),
+        "clusters/a/secrets.yaml": secret({"TOKEN": token}, {}), "apps/uses.yaml": USES,
+    })
+    assert objects(render(root))["ConfigMap/demo/uses"].get("data", "token") == token  # what Flux applies
+    for output_format in ("yaml", "json"):
+        code, out, err = hubguard("render", str(root), "--hub", "a", "--format", output_format)
+        assert code == 0 and token not in out + err and "t0ke…(19 chars)" in out

@@ -105,7 +105,7 @@ def flux_variables(kustomization: K8sObject, find: Lookup) -> Variables:
             if not ref.optional:
                 missing.append(ref)
             continue
-        data, sealed = _secret_data(source) if ref.kind == "Secret" else (_config_map_data(source), False)
+        data, sealed = secret_data(source) if ref.kind == "Secret" else (_config_map_data(source), False)
         if sealed:
             encrypted.append(ref)
         values.update({k: v.replace("\n", "") for k, v in data.items()})
@@ -126,7 +126,7 @@ def _config_map_data(obj: K8sObject) -> dict[str, str]:
     return {str(k): _text(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def _secret_data(obj: K8sObject) -> tuple[dict[str, str], bool]:
+def secret_data(obj: K8sObject) -> tuple[dict[str, str], bool]:
     """A Secret's values as the cluster holds them, and whether any was SOPS-encrypted."""
     out: dict[str, str] = {}
     sealed = False
