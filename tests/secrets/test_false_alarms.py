@@ -170,3 +170,23 @@ spec:
     assert [(path, line) for path, line, _ in found] == [("apps/deployment.yaml", 16), ("apps/deployment.yaml", 17)]
     assert pasted[:4] + "…(40 chars)" in found[0][2] and pasted not in str(report)
     assert "unknown field 'readinesProbe'; did you mean 'readinessProbe'?" in found[1][2]
+
+
+FLUX_README = f"""\
+# Encrypting secrets with SOPS (as flux2-multi-tenancy's README writes it)
+
+```sh
+gpg --list-secret-keys fluxcdbot@users.noreply.github.com
+flux create kustomization my-secrets --source=my-secrets --path=./secrets --decryption-provider=sops --decryption-secret=sops-gpg
+kubectl create secret generic app --from-literal=x=y
+app --secret={PW}
+```
+"""
+
+
+def test_flags_that_name_a_secret_or_act_on_secrets_are_not_literals(make_repo, validate_json) -> None:
+    repo = make_repo({"README.md": FLUX_README})
+    _, report = validate_json(repo, "--select", "secret/")
+    # `--list-secret-keys` is a command, `--decryption-secret=sops-gpg` names a Secret object; the
+    # literal next to them is still reported.
+    assert secret_findings(report) == [("secret/sensitive-literal", "README.md", line_of(FLUX_README, "--secret="))]

@@ -236,6 +236,8 @@ def _part_hits(text: str, key_word: str | None, options: Options) -> Iterator[tu
     for part in value_parts.parts(text):
         word = key_names.sensitive_word(part.key, options.extra_keys, options.ignore_keys)
         word = word or (key_word if part.kind == "default of" else None)
+        if part.kind.startswith("flag") and word and key_names.names_secret_object(word, part.value):
+            continue
         if word and key_names.is_literal_secret(part.value, options.min_length):
             yield part, word
 
@@ -353,6 +355,8 @@ def literal_hits_in_text(path: str, text: str, options: Options, yamlish: bool) 
         if part.kind == "default of" and word is None:
             word = key_names.sensitive_word(key_before(text, text.rfind("${", 0, part.offset)), options.extra_keys, options.ignore_keys)
         if not word or _SHELL_EXPANSION.search(part.value) or not key_names.is_literal_secret(part.value, options.min_length):
+            continue
+        if part.kind.startswith("flag") and key_names.names_secret_object(word, part.value):
             continue
         if quoted_only and not _inside_quotes(text, part.offset):
             continue  # in code, only a flag written in a string literal is a literal

@@ -28,7 +28,9 @@ REFERENCE_SUFFIXES = (
     "version", "source", "namespace", "label", "annotation", "mode", "kind", "prefix", "suffix", "regex", "count",
     "rotation", "duration", "lifetime", "arn", "location", "env", "keyref", "items", "backend", "vault",
 )
-REFERENCE_PREFIXES = ("existing", "use", "create", "generate", "auto", "automount", "external", "num", "max", "min")
+REFERENCE_PREFIXES = ("existing", "use", "create", "generate", "auto", "automount", "external", "num", "max", "min",
+                      # verbs: a command about secrets (`gpg --list-secret-keys`, `--delete-secret`), not a value
+                      "list", "show", "get", "delete", "remove", "export", "import", "print", "rotate")
 # Key names that contain a credential word but never hold one.
 NEVER_SENSITIVE = frozenset(
     {"secrets", "tokenreview", "passwordless", "secretgenerator", "sops", "serviceaccounttoken", "imagepullsecrets",
@@ -59,6 +61,16 @@ def sensitive_word(key: str, extra: Iterable[str] = (), ignore: Iterable[str] = 
     if isinstance(extra, tuple) and isinstance(ignore, tuple):
         return _sensitive_word(key, extra, ignore)
     return _sensitive_word.__wrapped__(key, tuple(extra), tuple(ignore))
+
+
+# A Kubernetes object name of hyphen-joined lower-case words (`sops-gpg`, `db-credentials`).
+_OBJECT_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
+
+
+def names_secret_object(word: str, value: str) -> bool:
+    """A command-line flag called `...-secret` whose value is a Kubernetes object name names the
+    Secret that holds the value (`flux create kustomization --decryption-secret=sops-gpg`)."""
+    return word == "secret" and bool(_OBJECT_NAME.fullmatch(value))
 
 
 @functools.lru_cache(maxsize=8192)  # key names repeat endlessly (name, image, port, ...)
