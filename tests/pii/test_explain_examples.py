@@ -13,6 +13,8 @@ EXAMPLES = [
     ("pii/public-endpoint", ["host: ratings.westeurope.cloudapp.azure.com"], ["host: ratings.seattle.corp.example"]),
     ("pii/telemetry-export", ["value: http://otel-collector.monitoring.svc:4317", "exporters: [azuremonitor]"],
      ["endpoint: tempo.monitoring.svc:4317"]),
+    ("pii/log-collection", ["k8s: {type: kubernetes_logs}", "endpoint: https://logs-prod-eu-west-0.grafana.net"],
+     ["extra_field_selector: metadata.namespace!=ratings"]),
     ("pii/no-egress-policy", ["policyTypes: [Ingress]", "hostNetwork: true"], ["policyTypes: [Egress]"]),
 ]
 

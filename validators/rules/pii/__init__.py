@@ -2,8 +2,11 @@
 
 One module per rule (named after its ID); the helpers they share: `classification` (which workloads
 handle personal data), `network_policy` (NetworkPolicy egress as Kubernetes applies it), `hosts`
-(where a host is), `consumed_values` (configuration a workload reads), `log_shipper_configs` (log
-agents' routes), `value_lines` (lines inside multi-line values).
+(where a host is), `consumed_values` (configuration a workload reads), `inbound_exposure` (host names that publish
+PII workloads), `otel_collector` (what collector configurations export), `log_routes` (log agents'
+routes: the model), `log_sources` (where agents are configured: ConfigMaps, resources, Helm values
+via `helm_values`) and one parser module per agent family (`log_shipper_configs`, `vector_config`,
+`loki_agents`, `fluent_operator`), `value_lines` (lines inside multi-line values).
 """
 
 from hubguard.rules.pii import (

@@ -10,8 +10,10 @@ from hubguard.findings import Finding, Severity
 from hubguard.model import HubInventory
 from hubguard.rules.pii.classification import host_classifier, pii_namespaces
 from hubguard.rules.pii.hosts import endpoint_host
-from hubguard.rules.pii.log_shipper_configs import Route, namespace_covered, routes_of
+from hubguard.rules.pii.log_routes import Route, namespace_covered
+from hubguard.rules.pii.log_sources import log_routes
 from hubguard.rules.pii.value_lines import Spot, locate_in_text
+from hubguard.rules.pii.vector_config import CLOUD_SINKS
 from hubguard.rules.registry import Rule, RuleContext, Scope
 
 AGENT_CONFIGMAP = ("kube-system", "container-azm-ms-agentconfig")
@@ -25,6 +27,8 @@ CLOUD_OUTPUTS = (
     "cloudwatch_logs", "kinesis_firehose", "kinesis_streams", "s3", "awscloudwatchlogs", "awss3", "awskinesis",
     "stackdriver", "google_cloud", "googlecloud", "googlecloudpubsub", "bigquery",
     "datadog", "newrelic", "logdna", "logzio", "logzio_buffered", "sumologic", "sentry",
+    # fluent-operator plugin keys, normalised
+    "azureloganalytics", "azureblob", "cloudwatch", "firehose", "kinesis", "stackdriver",
 )
 
 
@@ -107,21 +111,21 @@ def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
         return
     yield from check_agent_config(hub, ctx, pii)
     classifier = host_classifier(hub, ctx.policy)
-    cloud = set(CLOUD_OUTPUTS) | {o.lower().replace("-", "_") for o in ctx.options["extra_cloud_outputs"]}
-    for obj in hub.of_kind("ConfigMap", "OpenTelemetryCollector"):
-        seen: set[tuple] = set()
-        for route in routes_of(obj):
-            covered = sorted(ns for ns in pii if namespace_covered(route, ns))
-            why = _off_prem(route, classifier, cloud) if covered else None
-            if why is None or (route.spot.path, route.spot.line) in seen:
-                continue
-            seen.add((route.spot.path, route.spot.line))
-            yield ctx.finding(
-                f"{route.tool} config ships container logs of PII namespace(s) {', '.join(covered)} "
-                f"off the premises: {why}",
-                locate_in_text(ctx, obj, route.spot),
-                hub=hub.name, obj=obj, key=f"{obj.ref}:{route.output}",
-            )
+    cloud = set(CLOUD_OUTPUTS) | set(CLOUD_SINKS) | {o.lower().replace("-", "_") for o in ctx.options["extra_cloud_outputs"]}
+    seen: set[tuple] = set()
+    for obj, route in log_routes(hub):
+        covered = sorted(ns for ns in pii if namespace_covered(route, ns, hub.namespace_labels(ns)))
+        why = _off_prem(route, classifier, cloud) if covered else None
+        place = (obj.ref, route.spot.path, route.spot.line)
+        if why is None or place in seen:
+            continue
+        seen.add(place)
+        yield ctx.finding(
+            f"{route.tool} config ships container logs of PII namespace(s) {', '.join(covered)} "
+            f"off the premises: {why}",
+            locate_in_text(ctx, obj, route.spot),
+            hub=hub.name, obj=obj, key=f"{obj.ref}:{route.output}:{'.'.join(map(str, route.spot.path))}",
+        )
 
 
 RULE = Rule(
@@ -136,10 +140,25 @@ RULE = Rule(
   `[log_collection_settings.stderr]` must list every PII namespace in `exclude_namespaces`, or be
   `enabled = false`. An agent DaemonSet (`ama-logs`, `omsagent`) without that ConfigMap collects
   everything;
-- Fluent Bit (classic or YAML), Fluentd and OpenTelemetry Collector configurations (ConfigMaps,
-  `OpenTelemetryCollector` resources) whose `tail`/`filelog` inputs read a PII namespace's files
-  under `/var/log/containers` or `/var/log/pods` and route them to a cloud output (Azure Log
-  Analytics, CloudWatch, S3, Datadog, …) or a host that is not on-prem.
+- the log agents teams deploy, wherever their configuration is written: ConfigMaps and Secrets,
+  `OpenTelemetryCollector` resources, fluent-operator resources (Fluent Bit `ClusterInput`/
+  `ClusterFilter`/`ClusterOutput`/`Output`, Fluentd `ClusterOutput`/`Output` with the
+  `ClusterFluentdConfig`/`FluentdConfig` that select them), and the Helm values of their charts in a
+  Flux `HelmRelease` (`values`, `valuesFrom` ConfigMaps) or an Argo CD Helm source (`helm.values`,
+  `valuesObject`) — the values are in the repository even when the chart is not. Agents: Fluent Bit
+  (classic or YAML), Fluentd, Vector (`kubernetes_logs` sources through `filter`/`route`
+  transforms to sinks), the OpenTelemetry Collector (`filelog` receivers, the chart's
+  `presets.logsCollection`), Promtail, Grafana Alloy and the Datadog agent (`containerCollectAll`).
+  A route is a finding when it reads a PII namespace's container logs and its output is a cloud
+  service (Azure Log Analytics, CloudWatch, S3, Datadog, Grafana Cloud's Loki, …) or a host that is
+  not on-prem.
+
+Exclusions written in the agent's own configuration count: exclude paths and globs, Fluent Bit and
+Fluentd `grep` filters on the namespace, Vector's `extra_field_selector`,
+`extra_namespace_label_selector` and namespace conditions, Promtail/Alloy relabel rules that
+`drop`/`keep` on `__meta_kubernetes_namespace` and `drop` stages, discovery `namespaces`, Fluentd
+`watchedNamespaces`, Datadog's `containerExcludeLogs: kube_namespace:…`. When in doubt (a
+condition hubguard cannot read), logs are collected.
 
 Namespaces are PII when labelled, listed in `pii.namespaces`, or running a PII workload.
 
@@ -149,11 +168,28 @@ FAIL (namespace ratings is PII):
        enabled = true
        exclude_namespaces = ["kube-system"]
 
+FAIL (a Vector agent's configuration):
+
+    sources:
+      k8s: {type: kubernetes_logs}
+    sinks:
+      grafana_cloud:
+        type: loki
+        inputs: [k8s]
+        endpoint: https://logs-prod-eu-west-0.grafana.net
+
 PASS:
 
     [log_collection_settings.stdout]
        enabled = true
        exclude_namespaces = ["kube-system", "ratings"]
+
+PASS (the agent excludes the PII namespace itself):
+
+    sources:
+      k8s:
+        type: kubernetes_logs
+        extra_field_selector: metadata.namespace!=ratings
 """,
     remediation="""Exclude the PII namespaces from collection, or send their logs to an on-prem store.
 
@@ -171,8 +207,11 @@ PASS:
               enabled = true
               exclude_namespaces = ["kube-system", "ratings"]
 
-For Fluent Bit, add `Exclude_Path /var/log/containers/*_ratings_*.log` to the tail input, or route
-it to an on-prem output. Declare more cloud output plugins with
+For Fluent Bit, add `Exclude_Path /var/log/containers/*_ratings_*.log` to the tail input (or a
+`grep` filter `Exclude $kubernetes['namespace_name'] ^ratings$`), or route it to an on-prem output.
+For Vector, `extra_field_selector: metadata.namespace!=ratings`; for Promtail and Alloy, a relabel
+rule `{source_labels: [__meta_kubernetes_namespace], regex: ratings, action: drop}`; for Datadog,
+`datadog.containerExcludeLogs: kube_namespace:ratings`. Declare more cloud output plugins with
 `rules: {pii/log-collection: {extra_cloud_outputs: [my_saas]}}`. To accept a finding, put
 `# hubguard: ignore[pii/log-collection] reason` on or above the line (a reason is required).""",
     check=check,

@@ -17,7 +17,11 @@ from hubguard.model import HubInventory
 from hubguard.rules.pii.classification import host_classifier, pii_workloads
 from hubguard.rules.pii.consumed_values import ConsumedValue, consumed_values
 from hubguard.rules.pii.hosts import connection_string_host, endpoint_host
-from hubguard.rules.pii.otel_collector import collectors_behind, off_prem_exporters, parse_collector_config
+from hubguard.rules.pii.otel_collector import (
+    collectors_behind,
+    off_prem_exporters,
+    parse_collector_config,
+)
 from hubguard.rules.pii.value_lines import Spot, line_containing, locate_in_text
 from hubguard.rules.registry import Rule, RuleContext, Scope
 from hubguard.rules.workloads import containers
