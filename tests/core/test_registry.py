@@ -57,3 +57,35 @@ def test_rule_has_tests(rule_id, test_sources):
     here = Path(__file__).read_text()
     elsewhere = test_sources.replace(here, "")
     assert f'"{rule_id}"' in elsewhere or f"'{rule_id}'" in elsewhere, f"no test names {rule_id}"
+
+
+def test_policy_schema_lists_every_rule_with_its_options():
+    """The policy file's JSON Schema names every rule ID and each rule's options (editors complete
+    them); `scripts/policy-schema-rules` rewrites the listing from the registry."""
+    import json
+
+    from hubguard.resources import load_json_schema
+
+    listed = load_json_schema("policy.schema.json")["properties"]["rules"]["properties"]
+    assert set(listed) == set(all_rules())
+    for rule_id, rule in all_rules().items():
+        assert set(listed[rule_id]["properties"]) == {"severity", "enabled", *rule.options}, rule_id
+        for name, spec in rule.options.items():
+            documented = {k: spec[k] for k in ("description", "default") if k in spec}
+            assert json.dumps(listed[rule_id]["properties"][name], sort_keys=True) == json.dumps(documented, sort_keys=True)
+
+
+def test_catalog_and_sarif_list_every_rule(make_repo, hubguard):
+    """`hubguard rules --format json` and the SARIF driver of a real run list every rule ID."""
+    import json
+
+    code, out, _ = hubguard("rules", "--format", "json")
+    assert code == 0
+    catalog = json.loads(out)
+    ids = [r["id"] for r in catalog]
+    assert sorted(ids) == sorted(all_rules())
+    root = make_repo({"clusters/a/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"})
+    code, out, _ = hubguard("validate", str(root), "--format", "sarif")
+    assert code in (0, 1)
+    driver = json.loads(out)["runs"][0]["tool"]["driver"]
+    assert [r["id"] for r in driver["rules"]] == sorted(all_rules())
