@@ -7,35 +7,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from testkit import flux_hub_repo
+from testkit import PII_NAMESPACE, deployment, flux_hub_repo, line_of
 
-NAMESPACE = """\
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: ratings
-  labels:
-    hubguard.io/data-classification: pii
-"""
-
-API = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ratings-api
-  namespace: ratings
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: ratings-api}
-  template:
-    metadata:
-      labels: {app: ratings-api}
-    spec:
-      containers:
-      - name: api
-        image: ratings-api:1
-"""
+NAMESPACE = PII_NAMESPACE
+API = deployment("ratings-api", replicas=2, namespace="ratings", labels="{app: ratings-api}")
 
 HUBS = {"seattle": {"onprem_cidrs": ["10.10.0.0/16", "fd00:10::/32"]}, "munich": {"onprem_cidrs": ["10.20.0.0/16"]}}
 
@@ -45,9 +20,6 @@ def egress_policy(rules: str) -> str:
             "  namespace: ratings\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n"
             + textwrap.indent(textwrap.dedent(rules).strip("\n"), "  ") + "\n")
 
-
-def line_of(text: str, needle: str) -> int:
-    return next(n for n, line in enumerate(text.splitlines(), start=1) if needle in line)
 
 
 def public_egress(make_repo, validate_json, rules: str, options: dict | None = None) -> tuple[str, list[dict]]:

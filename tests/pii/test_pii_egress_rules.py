@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import pytest
 from hubguard.rules.registry import get_rule
-from testkit import repo_from_files, run_rule, where
+from testkit import PII_NAMESPACE, repo_from_files, run_rule, where
 
-NS_PII = """\
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: ratings
-  labels:
-    hubguard.io/data-classification: pii
-"""
+NS_PII = PII_NAMESPACE
 
 NS_PLAIN = """\
 apiVersion: v1

@@ -6,11 +6,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from testkit import flux_hub_repo
+from testkit import PII_NAMESPACE, flux_hub_repo, line_of
 
 BASE = {
-    "namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ratings\n  labels:\n"
-                      "    hubguard.io/data-classification: pii\n",
+    "namespace.yaml": PII_NAMESPACE,
     "web.yaml": textwrap.dedent("""\
         apiVersion: apps/v1
         kind: Deployment
@@ -102,9 +101,6 @@ CASES = [
                                                               "service.beta.kubernetes.io/azure-load-balancer-internal": "true"})}, []),
 ]
 
-
-def line_of(text: str, needle: str) -> int:
-    return next(n for n, line in enumerate(text.splitlines(), start=1) if needle in line)
 
 
 @pytest.mark.parametrize(("extra", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -8,10 +8,9 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from testkit import flux_hub_repo
+from testkit import PII_NAMESPACE, flux_hub_repo, line_of
 
-NAMESPACES = ("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ratings\n  labels:\n"
-              "    hubguard.io/data-classification: pii\n---\n"
+NAMESPACES = (PII_NAMESPACE + "---\n"
               "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n---\n"
               "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: monitoring\n")
 
@@ -243,9 +242,6 @@ CASES = [
                                                 "        action: drop\n        regex: ratings\n"), None),
 ]
 
-
-def line_of(text: str, needle: str) -> int:
-    return next(n for n, line in enumerate(text.splitlines(), start=1) if needle in line)
 
 
 @pytest.mark.parametrize(("text", "needle"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from testkit import repo_from_files, run_rule, where
+from testkit import PII_NAMESPACE, repo_from_files, run_rule, where
 
-NS = """\
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: ratings
-  labels:
-    hubguard.io/data-classification: pii
-"""
+NS = PII_NAMESPACE
 
 AGENT = """\
 apiVersion: v1

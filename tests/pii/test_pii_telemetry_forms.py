@@ -7,33 +7,14 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from testkit import flux_hub_repo
+from testkit import PII_NAMESPACE, deployment, flux_hub_repo, line_of
 
-NAMESPACES = ("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ratings\n  labels:\n"
-              "    hubguard.io/data-classification: pii\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: monitoring\n")
+NAMESPACES = PII_NAMESPACE + "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: monitoring\n"
 
 
 def api(env: str = "", containers: str = "", volumes: str = "") -> str:
-    text = textwrap.dedent("""\
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: ratings-api
-          namespace: ratings
-        spec:
-          replicas: 2
-          selector:
-            matchLabels: {app: ratings-api}
-          template:
-            metadata:
-              labels: {app: ratings-api}
-            spec:
-              containers:
-              - name: api
-                image: ratings-api:1
-                env:
-                - {name: LOG_LEVEL, value: info}
-        """)
+    text = deployment("ratings-api", replicas=2, namespace="ratings", labels="{app: ratings-api}")
+    text += "        env:\n        - {name: LOG_LEVEL, value: info}\n"
     text += textwrap.indent(textwrap.dedent(env), " " * 8) if env else ""
     text += textwrap.indent(textwrap.dedent(containers), " " * 6) if containers else ""
     text += "      volumes:\n" + textwrap.indent(textwrap.dedent(volumes), " " * 6) if volumes else ""
@@ -143,9 +124,6 @@ CASES = [
      {"api.yaml": api(containers="- name: datadog\n  image: gcr.io/datadoghq/agent:7\n")}, [("api.yaml", "image: gcr.io/datadoghq")]),
 ]
 
-
-def line_of(text: str, needle: str) -> int:
-    return next(n for n, line in enumerate(text.splitlines(), start=1) if needle in line)
 
 
 @pytest.mark.parametrize(("files", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
