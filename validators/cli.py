@@ -31,9 +31,17 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--changed-since", "changed_since", metavar="REF", help="Only hubs whose output files changed since REF could change.")
 @click.option("--hub", "hubs", multiple=True, metavar="NAME", help="Only this hub (repeatable).")
 @click.option("--policy", "policy", type=click.Path(path_type=Path), help="Policy file (default: PATH/.hubguard.yaml).")
-@click.option("--format", "output_format", type=click.Choice(FORMAT_NAMES), default=None, help="Output format (default text; github under GitHub Actions).")
-@click.option("--output", "output", type=click.Path(path_type=Path), help="Write the report to FILE instead of stdout.")
-@click.option("--fail-on", "fail_on", type=click.Choice(("error", "warning")), default="error", show_default=True)
+@click.option("--format", "formats", multiple=True, metavar="FORMAT[=FILE]",
+              help=f"Output format: {', '.join(FORMAT_NAMES)} (default text; github under GitHub Actions). Repeatable: "
+                   "FORMAT=FILE writes that format to FILE, e.g. --format text --format sarif=hubguard.sarif.")
+@click.option("--output", "output", type=click.Path(path_type=Path), help="Write the --format given without =FILE to FILE instead of stdout.")
+@click.option("--fail-on", "fail_on", type=click.Choice(("error", "warning")), default="error", show_default=True,
+              help="The lowest severity that makes the exit code 1: `warning` fails on warnings too.")
+@click.option("--exit-zero", "exit_zero", is_flag=True, help="Exit 0 even with findings (configuration and internal errors still exit 2 and 3).")
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings only: no notes, no summary.")
+@click.option("-v", "--verbose", is_flag=True, help="Print every note in full (e.g. each file not checked).")
+@click.option("--color", "colour", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True,
+              help="Colour the text output; auto honours NO_COLOR, FORCE_COLOR/CLICOLOR_FORCE and TERM=dumb.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="kustomize builds run at once (default: cores).")
 @click.option("--select", multiple=True, metavar="ID", help="Only rules with this id or prefix (e.g. ha/).")
 @click.option("--ignore", multiple=True, metavar="ID", help="Skip rules with this id or prefix.")
@@ -43,9 +51,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--shard", "shard", metavar="K/N", help="Check shard K of N of the hubs (CI matrices; needs --format json; combine with `hubguard merge`).")
 @click.pass_context
 def validate(ctx: click.Context, path: Path, staged: bool, changed_since: str | None, hubs: tuple[str, ...], policy: Path | None,
-             output_format: str | None, output: Path | None, fail_on: str, jobs: int | None,
-             select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None, write_baseline: Path | None,
-             no_cache: bool, shard: str | None) -> None:
+             formats: tuple[str, ...], output: Path | None, fail_on: str, exit_zero: bool, quiet: bool, verbose: bool,
+             colour: str, jobs: int | None, select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
+             write_baseline: Path | None, no_cache: bool, shard: str | None) -> None:
     """Check what each hub will receive: secrets, HA minimums, PII egress and schemas."""
     from hubguard.commands.validate import run_validate
 
@@ -53,15 +61,20 @@ def validate(ctx: click.Context, path: Path, staged: bool, changed_since: str | 
         raise click.UsageError("--staged and --changed-since cannot be combined")
     if baseline and write_baseline:
         raise click.UsageError("--baseline and --write-baseline cannot be combined")
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose cannot be combined")
+    from hubguard.report.outputs import Display, parse_outputs
+
+    default = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    outputs = parse_outputs(formats, output, default, FORMAT_NAMES)
     if shard is not None:
         if staged or changed_since or baseline or write_baseline:
             raise click.UsageError("--shard checks a share of a whole run: no --staged, --changed-since or baselines")
-        if output_format != "json":
-            raise click.UsageError("--shard writes what `hubguard merge` reads: add --format json")
-    if output_format is None:
-        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+        if [o.format for o in outputs] != ["json"]:
+            raise click.UsageError("--shard writes what `hubguard merge` reads: add --format json (and no other format)")
     code = run_validate(path, staged=staged, changed_since=changed_since, hubs=hubs, policy=policy,
-                        output_format=output_format, output=output, fail_on=fail_on, jobs=jobs,
+                        outputs=outputs, display=Display(colour, quiet, verbose), fail_on=fail_on,
+                        exit_zero=exit_zero, jobs=jobs,
                         select=select, ignore=ignore, baseline=baseline, write_baseline=write_baseline,
                         use_cache=not no_cache, shard=_shard(shard), debug=ctx.obj["debug"])
     sys.exit(code)
@@ -282,10 +295,30 @@ def cache_clear() -> None:
     click.echo(f"hubguard: removed {removed} cached build(s) from {directory}", err=True)
 
 
+def _end_tools() -> None:
+    from hubguard.render.tools import end_tools
+
+    end_tools()
+
+
+class Terminated(BaseException):
+    """SIGTERM: unwinds like Ctrl-C (temporary folders removed by their context managers)."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    _end_tools()  # kustomize builds under way end now, so the renders waiting on them return
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one error boundary for every command."""
+    import signal
+    import threading
+
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
         cli.main(args=args, prog_name="hubguard", standalone_mode=False)
         return 0
@@ -298,8 +331,12 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return 2
     except KeyboardInterrupt:
+        _end_tools()
         click.echo("hubguard: interrupted", err=True)
         return 130
+    except Terminated:
+        click.echo("hubguard: terminated", err=True)
+        return 143
     except HubguardError as exc:
         click.echo(f"hubguard: {exc}", err=True)
         return exc.exit_code
@@ -312,3 +349,9 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         click.echo(f"hubguard: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", err=True)
         return 3
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+        tools = sys.modules.get("hubguard.render.tools")
+        if tools is not None:
+            tools.allow_tools()

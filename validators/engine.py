@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
 from hubguard.errors import HubguardError
-from hubguard.findings import Finding, Report, Severity
+from hubguard.findings import Finding, Report, Severity, Suppressed
 from hubguard.load.policy_file import load_policy
-from hubguard.load.sources import SourceLoader, discover, helm_chart_dirs
+from hubguard.load.sources import SourceLoader, discover, helm_chart_dirs, skipped_summary
 from hubguard.model import HubInventory, RepoContext, SourceFile
 from hubguard.policy import Policy
 from hubguard.render.build_cache import BuildCache, user_cache
@@ -202,6 +202,7 @@ def validate(options: ValidateOptions) -> Report:
         policy, loader, notes = prepared.policy, None, list(prepared.notes)
     else:
         policy, loader, notes = open_repository(options)
+    skipped = list(notes)  # so far, the notes of files not checked: one note sums them up
     in_run = list(options.hubs) or sorted(policy.hubs)
     rules = select_rules(policy, options.select, options.ignore)
     rules, hub_notes = rules_for_hubs(policy, rules)
@@ -234,7 +235,7 @@ def validate(options: ValidateOptions) -> Report:
             if started is not None:
                 started.close()
             raise
-        notes.extend(f.note for f in files if f.note)
+        skipped.extend(f.note for f in files if f.note)
     internal_errors: list[str] = []
     repo = RepoContext(root=options.root, policy=policy, files=files, run_hubs=in_run)
     runner = RuleRunner(repo, rules, internal_errors)
@@ -261,7 +262,8 @@ def validate(options: ValidateOptions) -> Report:
     if options.shard is None:  # a sharded run leaves them to `hubguard merge`, which sees every hub
         raw.extend(runner.fleet())
     raw = [with_policy_severity(f, policy) for f in raw]
-    kept, suppressed, extra = suppress(raw, *suppression_index(repo))
+    kept, silenced, extra = suppress(raw, *suppression_index(repo))
+    suppressed = suppressed_places(silenced)
     if MISSING_REASON in {r.id for r in rules}:
         kept.extend(with_policy_severity(f, policy) for f in extra)
     whole = {rule.id for rule in rules if rule.scope in (Scope.REPO, Scope.FLEET) and rule.id != MISSING_REASON}
@@ -275,7 +277,9 @@ def validate(options: ValidateOptions) -> Report:
         objects=sum(len(renders[name].inventory.objects) for name in names),
         hubs=names,
         suppressed=len(suppressed),
-        notes=notes,
+        suppressed_findings=collapse_suppressed(silenced, in_run, focus, whole),
+        notes=[note for note in notes if note not in set(skipped)] + ([skipped_summary(skipped)] if skipped else []),
+        skipped_files=skipped,
         hub_files={name: renders[name].files for name in names},
         internal_errors=internal_errors,
     )
@@ -299,10 +303,10 @@ def with_policy_severity(finding: Finding, policy: Policy) -> Finding:
     return finding
 
 
-def apply_suppressions(findings: list[Finding], repo: RepoContext) -> tuple[list[Finding], int, list[Finding]]:
-    """Findings not suppressed, how many were, and the findings about suppressions lacking a reason."""
-    kept, suppressed, extra = suppress(findings, *suppression_index(repo))
-    return kept, len(suppressed), extra
+def apply_suppressions(findings: list[Finding], repo: RepoContext) -> tuple[list[Finding], list[Suppressed], list[Finding]]:
+    """Findings not suppressed, those suppressed (with the suppression's kind and reason), and the
+    findings about suppressions lacking a reason."""
+    return suppress(findings, *suppression_index(repo))
 
 
 SuppressionsByPath = dict[str, list[Suppression]]
@@ -323,11 +327,12 @@ def suppression_index(repo: RepoContext) -> tuple[SuppressionsByPath, Suppressio
 
 
 def suppress(findings: list[Finding], by_path: SuppressionsByPath,
-             by_object: SuppressionsByObject) -> tuple[list[Finding], set[tuple], list[Finding]]:
-    """Findings not suppressed, what was suppressed (once per place: rule, path, line, column,
-    object, message), and the findings about suppressions lacking a reason."""
-    kept, extra = [], []
-    suppressed_keys: set[tuple] = set()
+             by_object: SuppressionsByObject) -> tuple[list[Finding], list[Suppressed], list[Finding]]:
+    """Findings not suppressed, what was suppressed (each with the suppression's kind and reason),
+    and the findings about suppressions lacking a reason."""
+    kept: list[Finding] = []
+    extra: list[Finding] = []
+    silenced: list[Suppressed] = []
     reported: set[tuple] = set()
     for finding in findings:
         candidates = [s for s in by_path.get(finding.path or "", ()) if s.scope == "file" or (finding.line in s.applies_to)]
@@ -338,9 +343,9 @@ def suppress(findings: list[Finding], by_path: SuppressionsByPath,
         if not matching:
             kept.append(finding)
             continue
-        if any(not s.needs_reason_for(finding.rule) for s in matching):
-            # Counted once per place, not once per hub that received it.
-            suppressed_keys.add((finding.rule, finding.path, finding.line, finding.column, finding.object, finding.message))
+        honoured = [s for s in matching if not s.needs_reason_for(finding.rule)]
+        if honoured:
+            silenced.append(Suppressed(finding, SUPPRESSION_KIND[honoured[0].scope], honoured[0].reason))
             continue
         kept.append(finding)
         for s in matching:
@@ -348,7 +353,28 @@ def suppress(findings: list[Finding], by_path: SuppressionsByPath,
                 reported.add((s.path, s.line))
                 extra.append(Finding(MISSING_REASON, Severity.ERROR, s.path, s.line, s.column, None, finding.object,
                                      f"suppression of {finding.rule} needs a reason; it is not honoured"))
-    return kept, suppressed_keys, extra
+    return kept, silenced, extra
+
+
+SUPPRESSION_KIND = {"line": "comment", "file": "file", "object": "annotation"}
+
+
+def suppressed_places(silenced: list[Suppressed]) -> set[tuple]:
+    """What was suppressed, once per place (not once per hub that received it): the count, and
+    what a shard file records for `hubguard merge`."""
+    return {(f.rule, f.path, f.line, f.column, f.object, f.message) for f in (s.finding for s in silenced)}
+
+
+def collapse_suppressed(silenced: list[Suppressed], *how) -> list[Suppressed]:
+    """Suppressed findings listed once per place, as `collapse(findings, *how)` lists findings."""
+    why = {_identity(s.finding): s for s in silenced}
+    return [replace(why[_identity(f)], finding=f) for f in sorted(collapse([s.finding for s in silenced], *how), key=Finding.sort_key)]
+
+
+def _identity(f: Finding) -> tuple:
+    """One finding's place and what it found: its key when the rule gives one (the message may
+    differ per hub), else its message."""
+    return (f.rule, f.path, f.line, f.column, f.object, f.key or f.message)
 
 
 def _collect_annotations(hub: HubInventory, into: dict) -> None:
@@ -384,7 +410,7 @@ def collapse(findings: list[Finding], hubs: list[str], focus: Focus | None = Non
     finding that holds on every hub is kept when it holds on a focused one."""
     groups: dict[tuple, list[Finding]] = {}
     for f in findings:
-        groups.setdefault((f.rule, f.path, f.line, f.column, f.object, f.key or f.message), []).append(f)
+        groups.setdefault(_identity(f), []).append(f)
     out: list[Finding] = []
     every_hub = set(hubs)
     for group in groups.values():

@@ -56,6 +56,23 @@ class Finding:
         }
 
 
+SUPPRESSION_KINDS = ("comment", "file", "annotation", "baseline")
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    """A finding that a suppression (a `# hubguard: ignore[...]` comment, an `ignore-file` comment,
+    an object annotation) or the baseline silenced, with the reason given: listed in JSON
+    `suppressed` and SARIF `suppressions` so that suppressions can be audited."""
+
+    finding: Finding
+    kind: str  # one of SUPPRESSION_KINDS
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {**self.finding.to_dict(), "suppression": {"kind": self.kind, "reason": self.reason}}
+
+
 @dataclass
 class Report:
     findings: list[Finding]
@@ -68,6 +85,8 @@ class Report:
     baseline_known: int = 0
     internal_errors: list[str] = field(default_factory=list)  # rule crashes: exit 3 after the report
     shard: dict | None = None  # what `hubguard merge` needs of a --shard run (JSON format only)
+    suppressed_findings: list[Suppressed] = field(default_factory=list)  # `suppressed` counts the non-baseline ones
+    skipped_files: list[str] = field(default_factory=list)  # "path: why" for each file not checked; one note sums them up
 
     @property
     def errors(self) -> int:

@@ -95,13 +95,13 @@ def test_the_walk_resolves_references_exactly_as_path_resolve(tmp_path):
 
 def _env_of_build(monkeypatch, tmp_path) -> dict:
     seen = {}
-    real_run = kustomize.subprocess.run
+    real_run = kustomize.run_tool
 
     def spy(args, **kwargs):
         seen.update(kwargs["env"])
         return real_run(args, **kwargs)
 
-    monkeypatch.setattr(kustomize.subprocess, "run", spy)
+    monkeypatch.setattr(kustomize, "run_tool", spy)
     (tmp_path / "kustomization.yaml").write_text("resources:\n- cm.yaml\n")
     (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
     result = kustomize.build(tmp_path, tmp_path)

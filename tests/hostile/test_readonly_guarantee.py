@@ -48,7 +48,23 @@ def test_validate_changes_nothing(hostile_repo, capsys, extra, tmp_path, monkeyp
     assert list(tmp.iterdir()) == [], "temporary files left behind"
 
 
-def test_interrupted_run_exits_130_and_leaves_no_temp_files(make_repo, tmp_path):
+def kustomize_processes(under: Path) -> list[str]:
+    """Command lines of the kustomize processes (anyone's children) that build something under `under`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if "kustomize" in cmdline and any(str(under) in arg for arg in cmdline):
+            found.append(" ".join(cmdline))
+    return found
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_run_exits_130_and_leaves_no_temp_files(make_repo, tmp_path, signum, code):
+    """Ctrl-C, and SIGTERM as CI runners and pre-commit send it: the run ends (exit 130 / 143),
+    kustomize builds under way end with it, and no temporary file is left."""
     # Many roots, so that the run is still rendering when the signal arrives.
     files = {f"clusters/h{i}/kustomization.yaml": "resources:\n- cm.yaml\n" for i in range(40)}
     files.update({f"clusters/h{i}/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n" for i in range(40)})
@@ -69,9 +85,10 @@ def test_interrupted_run_exits_130_and_leaves_no_temp_files(make_repo, tmp_path)
         time.sleep(0.01)
     time.sleep(0.3)  # into the renders (40 roots, one at a time, take seconds)
     assert proc.poll() is None, "the run ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)  # to hubguard alone: a terminal's Ctrl-C would reach kustomize too
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err.decode()[-500:]
+    assert proc.returncode == code, err.decode()[-500:]
     assert b"Traceback" not in err
+    assert kustomize_processes(tmp) == []
     assert list(tmp.iterdir()) == []
     assert snapshot(root) == before

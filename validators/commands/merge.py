@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from hubguard.commands.validate import write_report
-from hubguard.engine import collapse, suppress, with_policy_severity
+from hubguard.report.outputs import Display, Output
+from hubguard.engine import collapse, suppress, suppressed_places, with_policy_severity
 from hubguard.errors import HubguardError
 from hubguard.findings import Finding, Report
 from hubguard.model import RepoContext
@@ -16,7 +17,7 @@ from hubguard.rules.runner import RuleRunner
 
 
 def run_merge(paths: list[Path], output_format: str, output: Path | None, fail_on: str, debug: bool = False) -> int:
-    return write_report(merge_shards(paths), output_format, output, fail_on, debug)
+    return write_report(merge_shards(paths), [Output(output_format, output)], Display(), fail_on, debug=debug)
 
 
 def merge_shards(paths: list[Path]) -> Report:
@@ -35,7 +36,8 @@ def merge_shards(paths: list[Path]) -> Report:
                        summaries={hub: kept for section in sections for hub, kept in section["summaries"].items()})
     errors = [error for section in sections for error in section["internal_errors"]]
     runner = RuleRunner(repo, [known[rule_id] for rule_id in fleet["rules"]], errors)
-    kept, suppressed, extra = suppress([with_policy_severity(f, policy) for f in runner.fleet()], comment_index(sections), {})
+    kept, silenced, extra = suppress([with_policy_severity(f, policy) for f in runner.fleet()], comment_index(sections), {})
+    suppressed = suppressed_places(silenced)
     if fleet["missing_reason"]:
         kept.extend(with_policy_severity(f, policy) for f in extra)
     findings = _attributed([finding_from_record(record) for section in sections for record in section["findings"]]) + kept

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -12,16 +11,14 @@ from hubguard.errors import HubguardError
 from hubguard.render.shard_plan import Shard
 from hubguard.findings import Report, Severity
 from hubguard.model import RepoContext
+from hubguard.report.outputs import Display, Output, write_outputs
 
 
 def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: tuple[str, ...], policy: Path | None,
-                 output_format: str, output: Path | None, fail_on: str, jobs: int | None,
+                 outputs: list[Output], display: Display, fail_on: str, exit_zero: bool, jobs: int | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
                  write_baseline: Path | None, use_cache: bool = False, shard: Shard | None = None,
                  debug: bool = False) -> int:
-    from hubguard.report.formats import FORMATTERS
-    from hubguard.rules.registry import all_rules
-
     if not path.exists():
         raise HubguardError(f"{path}: no such directory")
     if policy is not None and not policy.is_file():
@@ -41,7 +38,7 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
         seen: list[RepoContext] = []
         options = ValidateOptions(root=root, policy_path=policy, hubs=hubs, select=select, ignore=ignore, jobs=jobs,
                                   progress=True, use_cache=use_cache, shard=shard,
-                                  observe=seen.append if output_format == "html" else None)
+                                  observe=seen.append if any(o.format == "html" for o in outputs) else None)
         if changed_since:
             from hubguard.changed_since import options_for_changes
 
@@ -63,53 +60,25 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
         from hubguard.report.baseline import filter_known
 
         report = filter_known(report, baseline)
-    return write_report(report, output_format, output, fail_on, debug, seen[0] if seen else None)
+    return write_report(report, outputs, display, fail_on, exit_zero, debug, seen[0] if seen else None)
 
 
-def write_report(report: Report, output_format: str, output: Path | None, fail_on: str, debug: bool = False,
-                 repo: RepoContext | None = None) -> int:
-    """The report in `output_format` on stdout or in `output`; the exit code of SPEC. The HTML
-    report draws excerpts and egress maps from `repo`, the checked repository, when given."""
-    from hubguard.report.formats import FORMATTERS
+def write_report(report: Report, outputs: list[Output], display: Display, fail_on: str, exit_zero: bool = False,
+                 debug: bool = False, repo: RepoContext | None = None) -> int:
+    """The report in each of `outputs`; the exit code of SPEC. The HTML report draws excerpts and
+    egress maps from `repo`, the checked repository, when given."""
     from hubguard.rules.registry import all_rules
 
-    rules = all_rules()
-    if output_format == "html":
-        text = _html(report, rules, repo)
-    elif output_format == "text":
-        from hubguard.report.formats.text import render, use_colour
-
-        text = render(report, rules, colour=output is None and use_colour(sys.stdout))
-    else:
-        text = FORMATTERS[output_format](report, rules)
-    if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise HubguardError(f"{output}: cannot write the report ({exc.strerror})") from None
-    else:
-        click.echo(text, nl=False)
+    write_outputs(report, outputs, all_rules(), display, repo=repo)
     if report.internal_errors:
         for error in report.internal_errors:
             click.echo("hubguard: " + (error if debug else error.split("\n", 1)[0]), err=True)
         click.echo("hubguard: some checks did not complete (rerun with --debug for details); please report this", err=True)
         return 3
     threshold = Severity(fail_on).rank
-    return 1 if any(f.severity.rank >= threshold for f in report.findings) else 0
+    return 1 if not exit_zero and any(f.severity.rank >= threshold for f in report.findings) else 0
 
 
 def _empty(note: str | None) -> Report:
     return Report(findings=[], files=0, objects=0, hubs=[], notes=[note] if note else [])
 
-
-def _html(report: Report, rules: dict, repo: RepoContext | None) -> str:
-    """The HTML report, with source excerpts and each hub's egress map from the checked repository."""
-    from hubguard.report.egress_map import hub_egress
-    from hubguard.report.excerpts import excerpts
-    from hubguard.report.formats.html import render
-
-    if repo is None:
-        return render(report, rules)
-    suppressed = [f for f, _ in getattr(report, "suppressed_findings", None) or []]
-    maps = [hub_egress(repo.hubs[name], repo.policy) for name in report.hubs if name in repo.hubs]
-    return render(report, rules, excerpts=excerpts(repo.files, report.findings + suppressed), egress=maps)

@@ -323,3 +323,20 @@ def parse_json(rel: str, text: str) -> tuple[list[Document], ParseError | None]:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
+
+
+# What each kind of skipped-file note says, and its name in the one-line summary.
+_SKIP_KINDS = (("binary file", "binary"), ("not UTF-8", "not UTF-8"), ("larger than", "too large"),
+               ("cannot be read", "unreadable"), ("symlink not followed", "symlinks not followed"))
+
+
+def skipped_summary(skipped: list[str]) -> str:
+    """One note for every file not checked (a repository with images or archives has hundreds):
+    how many, of which kinds. The notes themselves go to JSON `notes` and `--verbose`."""
+    counts: dict[str, int] = {}
+    for note in skipped:
+        kind = next((name for text, name in _SKIP_KINDS if text in note.rsplit(": ", 1)[-1] or text in note), "other")
+        counts[kind] = counts.get(kind, 0) + 1
+    kinds = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    noun = "file" if len(skipped) == 1 else "files"
+    return f"{len(skipped)} {noun} not checked ({kinds}); --verbose lists them"

@@ -25,7 +25,7 @@ from hubguard.findings import Location
 from hubguard.load.embedded import embedded_documents
 from hubguard.load.sources import parse_yaml
 from hubguard.model import Document
-from hubguard.render.tools import find_tool
+from hubguard.render.tools import find_tool, run_tool
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 BUILD_TIMEOUT_SECONDS = 60
@@ -342,14 +342,7 @@ def _kubectl_kustomize(target: Path, timeout: float) -> "subprocess.CompletedPro
     env.update({"GIT_TERMINAL_PROMPT": "0", "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
                 "NO_PROXY": "", "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"})
     try:
-        return subprocess.run(
-            [find_tool("kubectl"), "kustomize", str(target)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=env,
-            stdin=subprocess.DEVNULL,
-        )
+        return run_tool([find_tool("kubectl"), "kustomize", str(target)], timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return f"kustomize build did not finish within {timeout:g} s"
 

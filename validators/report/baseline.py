@@ -27,7 +27,7 @@ from typing import Iterable
 
 from hubguard import __version__
 from hubguard.errors import HubguardError
-from hubguard.findings import Finding, Report
+from hubguard.findings import Finding, Report, Suppressed
 
 VERSION = 1
 SALT_BYTES = 16
@@ -62,15 +62,16 @@ def filter_known(report: Report, path: Path) -> Report:
     salt, known = load(path)
     remaining = Counter(known)
     kept: list[Finding] = []
-    quiet = 0
+    known: list[Suppressed] = []
     for finding in report.findings:
         digest = fingerprint(finding, salt)
         if remaining[digest] > 0:
             remaining[digest] -= 1
-            quiet += 1
+            known.append(Suppressed(finding, "baseline", f"recorded in the baseline {path.name}"))
         else:
             kept.append(finding)
-    return replace(report, findings=kept, baseline_known=report.baseline_known + quiet)
+    return replace(report, findings=kept, baseline_known=report.baseline_known + len(known),
+                   suppressed_findings=sorted(report.suppressed_findings + known, key=lambda s: s.finding.sort_key()))
 
 
 def load(path: Path) -> tuple[str, Counter[str]]:

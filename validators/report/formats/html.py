@@ -21,7 +21,7 @@ ALL_HUBS = ""  # data-hub of a finding that holds on every hub (or is about a fi
 
 def render(report: Report, rules: dict, *, excerpts: dict | None = None, egress: list | None = None) -> str:
     excerpts = excerpts or {}
-    suppressed = list(getattr(report, "suppressed_findings", None) or [])
+    suppressed = [(s.finding, s) for s in report.suppressed_findings]
     used = sorted({f.rule for f in report.findings} | {f.rule for f, _ in suppressed})
     parts = [
         _head(),
