@@ -58,13 +58,14 @@ def test_json_lists_each_suppressed_finding_with_kind_and_reason(make_repo, vali
 
 
 def test_the_baseline_is_a_suppression_kind_too(make_repo, validate_json, hubguard, tmp_path):
-    root = make_repo(FILES)
+    root = make_repo({**FILES, "notes/known.yaml": "a: 1\na: 2\n"})
     baseline = tmp_path / "baseline.json"
-    assert hubguard("validate", str(root), "--select", "ha/", "--write-baseline", str(baseline))[0] == 0
-    code, report = validate_json(root, "--select", "ha/", "--baseline", str(baseline))
-    assert code == 0 and report["findings"] == [] and report["summary"]["baseline"] >= 1
-    kinds = {s["suppression"]["kind"] for s in report["suppressed"]}
-    assert kinds == {"comment", "annotation", "baseline"}
+    assert hubguard("validate", str(root), *RULES, "--write-baseline", str(baseline))[0] == 0
+    code, report = validate_json(root, *RULES, "--baseline", str(baseline))
+    assert code == 0 and report["findings"] == [] and report["summary"]["baseline"] == 1
+    kinds = {(s["path"], s["suppression"]["kind"]) for s in report["suppressed"]}
+    assert kinds == {("apps/deploy.yaml", "comment"), ("apps/deploy.yaml", "annotation"), ("notes/scratch.yaml", "file"),
+                     ("notes/known.yaml", "baseline")}
     assert all("baseline.json" in s["suppression"]["reason"] for s in report["suppressed"] if s["suppression"]["kind"] == "baseline")
 
 
