@@ -53,6 +53,7 @@ class Policy:
     schema: SchemaPolicy = SchemaPolicy()
     rules: dict[str, dict] = field(default_factory=dict)
     ignore_paths: tuple[str, ...] = ()
+    baseline: str | None = None  # the baseline file, relative to the repository root
     traffic_routing: tuple[str, ...] = ()  # kinds of global routing ha/traffic-routing demands
     repository: RepositoryPolicy = RepositoryPolicy()
     source: str | None = None  # the file it came from, for messages

@@ -130,3 +130,24 @@ def test_findings_sharing_a_fingerprint_are_counted(tmp_path):
     assert json.loads(baseline.read_text())["findings"][0]["count"] == 2
     report = filter_known(Report(findings=[finding(11), finding(21), finding(31)], files=1, objects=1, hubs=[]), baseline)
     assert (report.findings, report.baseline_known) == ([finding(31)], 2)
+
+
+def test_the_default_baseline_is_used_without_being_named(adopted, validate_json):
+    """.hubguard-baseline.json at the root is what the hook and CI use, with no --baseline."""
+    root, baseline = adopted
+    assert baseline.name == ".hubguard-baseline.json"
+    code, report = validate_json(root, *SELECT)
+    assert (code, report["findings"], report["summary"]["baseline"]) == (0, [], 2)
+    assert {s["suppression"]["kind"] for s in report["suppressed"]} == {"baseline"}
+
+
+def test_the_policy_can_name_the_baseline(make_repo, hubguard, validate_json):
+    root = make_repo({**FILES, ".hubguard.yaml": "baseline: ci/known-findings.json\n"})
+    (root / "ci").mkdir()
+    code, out, err = hubguard("validate", str(root), *SELECT, "--write-baseline", str(root / "ci/known-findings.json"))
+    assert code == 0
+    code, report = validate_json(root, *SELECT)
+    assert (code, report["findings"], report["summary"]["baseline"]) == (0, [], 2)
+    (root / "ci/known-findings.json").unlink()
+    code, out, err = hubguard("validate", str(root), *SELECT)
+    assert code == 2 and "baseline: ci/known-findings.json not found" in err

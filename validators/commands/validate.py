@@ -37,8 +37,7 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
                 pass  # an unstaged policy file is not part of the commit; the staged state decides
         seen: list[RepoContext] = []
         options = ValidateOptions(root=root, policy_path=policy, hubs=hubs, select=select, ignore=ignore, jobs=jobs,
-                                  progress=True, use_cache=use_cache, shard=shard,
-                                  observe=seen.append if any(o.format == "html" for o in outputs) else None)
+                                  progress=True, use_cache=use_cache, shard=shard, observe=seen.append)
         if changed_since:
             from hubguard.changed_since import options_for_changes
 
@@ -48,6 +47,12 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
 
             options, scope_note = options_for_staged(path, options)
         report = validate(options) if options is not None else _empty(None)
+        if write_baseline is None and shard is None:  # inside: with --staged, the baseline is the one in the index
+            from hubguard.report.baseline import baseline_for, filter_known
+
+            chosen = baseline_for(root, baseline, seen[0].policy.baseline if seen else None)
+            if chosen is not None:
+                report = filter_known(report, chosen)
     if scope_note:
         report.notes.insert(0, scope_note)
     if write_baseline is not None:
@@ -56,10 +61,6 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
         write(write_baseline, report.findings)
         click.echo(f"hubguard: wrote {len(report.findings)} finding(s) to the baseline {write_baseline}", err=True)
         return 0
-    if baseline is not None:
-        from hubguard.report.baseline import filter_known
-
-        report = filter_known(report, baseline)
     return write_report(report, outputs, display, fail_on, exit_zero, debug, seen[0] if seen else None)
 
 

@@ -112,6 +112,7 @@ def build_policy(raw: dict[str, Any], root: Path, label: str = POLICY_FILE) -> P
         schema=SchemaPolicy(strict=bool(schema.get("strict", True)), crd_paths=tuple(schema.get("crd_paths", ()))),
         rules={str(k): dict(v or {}) for k, v in (raw.get("rules") or {}).items()},
         ignore_paths=tuple(raw.get("ignore_paths") or ()),
+        baseline=raw.get("baseline"),
         traffic_routing=tuple(raw.get("traffic_routing") or ()),
         repository=RepositoryPolicy(urls=tuple(repository.get("urls") or ()), sources=tuple(repository.get("sources") or ())),
         source=label,

@@ -30,6 +30,9 @@ from hubguard.errors import HubguardError
 from hubguard.findings import Finding, Report, Suppressed
 
 VERSION = 1
+# Used without being named when it exists at the repository root, so that the pre-commit hook and
+# CI use the baseline that `--write-baseline .hubguard-baseline.json` wrote, without editing them.
+DEFAULT_FILE = ".hubguard-baseline.json"
 SALT_BYTES = 16
 
 
@@ -103,3 +106,18 @@ def _existing_salt(path: Path) -> str | None:
         return load(path)[0]
     except HubguardError:
         return None
+
+
+def baseline_for(root: Path, given: Path | None, policy_baseline: str | None) -> Path | None:
+    """The baseline a run uses: `--baseline FILE`, else the policy's `baseline:` (relative to the
+    repository root; it must exist), else `.hubguard-baseline.json` at the root if it exists."""
+    if given is not None:
+        return given
+    if policy_baseline:
+        path = root / policy_baseline
+        if not path.is_file():
+            raise HubguardError(f"baseline: {policy_baseline} not found (the policy names it; create it with "
+                                f"--write-baseline {policy_baseline})")
+        return path
+    default = root / DEFAULT_FILE
+    return default if default.is_file() else None
