@@ -91,6 +91,14 @@ def env_deployment(*, env_name: str, env_value: str, replicas: int | None = None
     )
 
 
+def web_deployment(*, metadata: str = "", spec: str = "", container: str = "") -> str:
+    """The `web` Deployment of namespace `demo` (one container), with extra lines: `metadata`
+    (indented 2), `spec` (indented 2, before the selector) and `container` (indented 8)."""
+    return ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: demo\n" + metadata
+            + "spec:\n" + spec + "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+            "    spec:\n      containers:\n      - name: web\n        image: registry.local/web:1.0.0\n" + container)
+
+
 def flux_kustomization(path: str, substitute: dict[str, str] | None = None, name: str = "apps",
                        substitute_from: list[str] | None = None) -> str:
     """A Flux Kustomization applying `path` of the flux-system GitRepository, with post-build

@@ -7,27 +7,14 @@ import json
 from pathlib import Path
 
 import jsonschema
+from testkit import web_deployment
 
 SARIF_SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: demo
-  annotations:
-    hubguard.io/ignore: ha/probes
-    hubguard.io/ignore-reason: probes come from the service mesh sidecar
-spec:
-  replicas: 1  # hubguard: ignore[ha/replicas] batch-like, restarts are fine
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: registry.local/web:1.0.0
-        resources: {requests: {cpu: 10m, memory: 16Mi}}
-"""
+DEPLOY = web_deployment(
+    metadata="  annotations:\n    hubguard.io/ignore: ha/probes\n"
+             "    hubguard.io/ignore-reason: probes come from the service mesh sidecar\n",
+    spec="  replicas: 1  # hubguard: ignore[ha/replicas] batch-like, restarts are fine\n",
+    container="        resources: {requests: {cpu: 10m, memory: 16Mi}}\n")
 FILES = {
     ".hubguard.yaml": "hubs:\n  a: {roots: [apps]}\n  b: {roots: [apps]}\n",
     "apps/kustomization.yaml": "resources:\n- deploy.yaml\n",
