@@ -134,3 +134,25 @@ def test_markdown_summary_and_cut_to_the_comment_limit(hubguard, repo):
 def test_a_bad_base_is_one_line(hubguard, repo):
     code, out, err = hubguard("diff", "-C", str(repo), "no-such-ref")
     assert code == 2 and err.strip() == "hubguard: no-such-ref: no such commit", err
+
+
+def test_a_secret_value_substituted_into_a_configmap_is_masked(hubguard, repo):
+    substituted = "correct-horse-battery-staple"  # no shape a token scanner would mask on its own
+    flux = (repo / "clusters/a/apps.yaml").read_text()
+    write(repo, {
+        "clusters/a/apps.yaml": flux + "  postBuild:\n    substituteFrom:\n    - {kind: Secret, name: app-vars}\n",
+        "clusters/a/vars.yaml": f"apiVersion: v1\nkind: Secret\nmetadata: {{name: app-vars, namespace: flux-system}}\n"
+                                f"stringData:\n  DB_PASSWORD: {substituted}\n",
+        "apps/a/kustomization.yaml": "resources:\n- ../base\n- settings.yaml\n",
+        "apps/a/settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\n"
+                                "data:\n  url: mongodb://app:${DB_PASSWORD}@db:27017/shop\n  pool: '5'\n",
+    })
+    commit(repo, "settings from a substituted secret")
+    settings = (repo / "apps/a/settings.yaml").read_text()
+    write(repo, {"apps/a/settings.yaml": settings.replace("pool: '5'", "pool: '10'")})
+    commit(repo, "bigger pool")
+    code, out, err = hubguard("diff", "-C", str(repo), "HEAD~1", "HEAD", "--format", "json")
+    assert substituted not in out, out
+    changed = hub(json.loads(out), "a")["changed"]
+    assert [c["object"] for c in changed] == ["ConfigMap/shop/settings"]
+    assert "corr…(28 chars)" in changed[0]["diff"] and "+  pool: '10'" in changed[0]["diff"]

@@ -107,6 +107,8 @@ def test_rules_link_to_their_explanation_and_suppressions_are_listed(report, tmp
     assert "rule-secret-plaintext-secret" in ids
     text = html.read_text()
     assert "Suppressed findings (1)" in text and data["summary"]["suppressed"] == 1
+    suppressed = text.split('id="suppressed-findings"')[1].split("</table>")[0]
+    assert "ha/pdb" in suppressed and "drained by hand, one at a time" in suppressed and "comment" in suppressed
 
 
 def test_no_secret_in_full_and_nothing_fetched(report, tmp_path):

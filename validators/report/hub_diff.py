@@ -19,8 +19,8 @@ import yaml
 
 from hubguard.findings import Finding
 from hubguard.model import HubInventory, K8sObject
-from hubguard.redact import redact
 from hubguard.report.excerpts import mask_line
+from hubguard.report.object_redaction import redacted, secret_values
 
 # Annotation and label prefixes that say how an object was built, not what a hub runs.
 NOISE_PREFIXES = ("config.kubernetes.io/", "internal.config.kubernetes.io/", "kustomize.config.k8s.io/",
@@ -67,12 +67,14 @@ def compare(base: Side, head: Side, hubs: list[str]) -> list[HubChange]:
         change = HubChange(name)
         before = _objects(base.hubs.get(name))
         after = _objects(head.hubs.get(name))
+        # a value of a Secret of either side is masked on both, wherever substitution copied it
+        secrets = secret_values([*before.values(), *after.values()])
         for key in sorted(after.keys() - before.keys()):
             change.added.append(ObjectChange(_ref(key), _where(after[key])))
         for key in sorted(before.keys() - after.keys()):
             change.removed.append(ObjectChange(_ref(key), _where(before[key])))
         for key in sorted(before.keys() & after.keys()):
-            old, new = _shown(before[key]), _shown(after[key])
+            old, new = _shown(before[key], secrets), _shown(after[key], secrets)
             if old != new:
                 diff = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True),
                                                     f"{base.label}/{_ref(key)}", f"{head.label}/{_ref(key)}"))
@@ -106,15 +108,11 @@ def _where(obj: K8sObject) -> str:
     return f"{obj.source.path}:{obj.source.line}" if obj.source.line else obj.source.path
 
 
-def _shown(obj: K8sObject) -> str:
-    """The object as a reviewer should read it: YAML with Secret values redacted, noise dropped, and
-    every line masked like report excerpts (a token in a ConfigMap never appears in full)."""
-    data = copy.deepcopy(obj.data)
-    if obj.kind == "Secret":
-        for field_name in ("data", "stringData"):
-            values = data.get(field_name)
-            if isinstance(values, dict):
-                data[field_name] = {k: redact(str(v)) for k, v in values.items()}
+def _shown(obj: K8sObject, secrets: list[str]) -> str:
+    """The object as a reviewer should read it: YAML with Secret values redacted (also where
+    substitution copied them), noise dropped, and every line masked like report excerpts (a token in
+    a ConfigMap never appears in full)."""
+    data = copy.deepcopy(redacted(obj, secrets))
     metadata = data.get("metadata")
     if isinstance(metadata, dict):
         for key in ("annotations", "labels"):
