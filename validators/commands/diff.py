@@ -11,8 +11,8 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-import click
 from hubguard.engine import ValidateOptions, validate
+from hubguard.commands.output import emit
 from hubguard.errors import HubguardError
 from hubguard.findings import Severity
 from hubguard.load.git_index import commit_tree, default_base, resolve_commit, staged_tree
@@ -39,13 +39,7 @@ def run_diff(path: Path, base: str | None, head: str | None, *, staged: bool, hu
     changes = compare(base_side, head_side, names)
     colour = output is None and output_format == "text" and sys.stdout.isatty()
     text = render(base_side, head_side, changes, output_format, colour=colour)
-    if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise HubguardError(f"{output}: cannot write the diff ({exc.strerror})") from None
-    else:
-        click.echo(text, nl=False)
+    emit(text, output, "diff")
     threshold = Severity(fail_on).rank
     return 1 if any(f.severity.rank >= threshold for c in changes for f in c.new_findings) else 0
 

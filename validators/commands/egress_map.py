@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from hubguard.engine import ValidateOptions, load_repository, render_hubs
-from hubguard.errors import HubguardError
+from hubguard.commands.output import emit
 from hubguard.report.egress_map import hub_egress
 from hubguard.report.egress_pictures import render
 
@@ -19,13 +19,7 @@ def run_egress_map(path: Path, hubs: tuple[str, ...], policy: Path | None, outpu
     renders = render_hubs(path, pol, files, names, jobs)
     maps = [hub_egress(renders[name].inventory, pol) for name in names]
     text = render(maps, output_format)
-    if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise HubguardError(f"{output}: cannot write the map ({exc.strerror})") from None
-    else:
-        click.echo(text, nl=False)
+    emit(text, output, "map")
     for name in names:
         for problem in renders[name].problems:
             click.echo(f"hubguard: hub {name}: {problem.message} (the map shows what rendered)", err=True)
