@@ -61,15 +61,18 @@ def kustomize_processes(under: Path) -> list[str]:
     return found
 
 
+HUBS = 120  # one build at a time, so the run is still rendering for seconds when the signal arrives
+
+
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
 def test_interrupted_run_exits_130_and_leaves_no_temp_files(make_repo, tmp_path, signum, code):
     """Ctrl-C, and SIGTERM as CI runners and pre-commit send it: the run ends (exit 130 / 143),
     kustomize builds under way end with it, and no temporary file is left."""
     # Many roots, so that the run is still rendering when the signal arrives.
-    files = {f"clusters/h{i}/kustomization.yaml": "resources:\n- cm.yaml\n" for i in range(40)}
-    files.update({f"clusters/h{i}/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n" for i in range(40)})
+    files = {f"clusters/h{i}/kustomization.yaml": "resources:\n- cm.yaml\n" for i in range(HUBS)}
+    files.update({f"clusters/h{i}/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n" for i in range(HUBS)})
     root = make_repo(files)
-    for i in range(40):  # a staged change every hub reads: --staged renders the hubs a commit changes
+    for i in range(HUBS):  # a staged change every hub reads: --staged renders the hubs a commit changes
         (root / f"clusters/h{i}/cm.yaml").write_text(files[f"clusters/h{i}/cm.yaml"] + "data: {a: b}\n")
     subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
     tmp = tmp_path / "tmp"
@@ -83,7 +86,10 @@ def test_interrupted_run_exits_130_and_leaves_no_temp_files(make_repo, tmp_path,
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not any(p.name.startswith("hubguard-staged-") for p in tmp.iterdir()):
         time.sleep(0.01)
-    time.sleep(0.3)  # into the renders (40 roots, one at a time, take seconds)
+    # Into the renders: a kustomize build under way (a fixed sleep raced the end of the run on a
+    # quiet machine: a signal sent to a process that has just exited cannot interrupt it).
+    while time.monotonic() < deadline and not kustomize_processes(tmp) and proc.poll() is None:
+        time.sleep(0.005)
     assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signum)  # to hubguard alone: a terminal's Ctrl-C would reach kustomize too
     out, err = proc.communicate(timeout=60)
