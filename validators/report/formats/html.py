@@ -13,7 +13,7 @@ from html import escape
 from typing import Any, Iterable
 
 from hubguard import __version__
-from hubguard.findings import Finding, Report
+from hubguard.findings import Finding, Report, Suppressed
 from hubguard.rules.registry import FAMILIES
 
 ALL_HUBS = ""  # data-hub of a finding that holds on every hub (or is about a file, not a hub)
@@ -21,8 +21,8 @@ ALL_HUBS = ""  # data-hub of a finding that holds on every hub (or is about a fi
 
 def render(report: Report, rules: dict, *, excerpts: dict | None = None, egress: list | None = None) -> str:
     excerpts = excerpts or {}
-    suppressed = [(s.finding, s) for s in report.suppressed_findings]
-    used = sorted({f.rule for f in report.findings} | {f.rule for f, _ in suppressed})
+    suppressed = report.suppressed_findings
+    used = sorted({f.rule for f in report.findings} | {s.finding.rule for s in suppressed})
     parts = [
         _head(),
         "<body>",
@@ -104,7 +104,7 @@ def _findings(findings: list[Finding], excerpts: dict) -> str:
 def _finding(f: Finding, excerpt: Any) -> str:
     where = f"{f.line}:{f.column or 1}" if f.line else "—"
     hub = f'<span class="hub">hub {escape(f.hub)}</span>' if f.hub else '<span class="hub all">every hub</span>'
-    obj = f' <span class="object">{escape(f.object)}</span>' if getattr(f, "object", None) else ""
+    obj = f' <span class="object">{escape(f.object)}</span>' if f.object else ""
     body = _excerpt(excerpt, f.line) if excerpt else ""
     return (f'<article class="finding {f.severity.value}" data-hub="{escape(f.hub or ALL_HUBS)}" '
             f'data-severity="{f.severity.value}" data-rule="{escape(f.rule)}">'
@@ -135,13 +135,13 @@ def _egress(maps: list | None) -> str:
     return "\n".join(out)
 
 
-def _suppressed(items: list, count: int) -> str:
+def _suppressed(items: list[Suppressed], count: int) -> str:
     if not count and not items:
         return ""
     rows = "".join(
-        f'<tr><td>{escape(f.path or "")}:{f.line or ""}</td><td>{escape(f.rule)}</td><td>{escape(f.hub or "every hub")}</td>'
-        f"<td>{escape(getattr(how, 'kind', str(how)))}</td><td>{escape(getattr(how, 'reason', '') or '')}</td></tr>"
-        for f, how in items)
+        f'<tr><td>{escape(s.finding.path or "")}:{s.finding.line or ""}</td><td>{escape(s.finding.rule)}</td>'
+        f'<td>{escape(s.finding.hub or "every hub")}</td><td>{escape(s.kind)}</td><td>{escape(s.reason)}</td></tr>'
+        for s in items)
     listed = (f'<table id="suppressed-findings"><thead><tr><th>where</th><th>rule</th><th>hub</th><th>how</th>'
               f"<th>reason</th></tr></thead><tbody>{rows}</tbody></table>") if items else ""
     return f'<section id="suppressed"><h2>Suppressed findings ({count})</h2>{listed}</section>'
