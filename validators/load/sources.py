@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hubguard.load.globs import matches_any
-from hubguard.load.positions import MAX_NODES
+from hubguard.load.positions import MAX_NODES, compose_documents
 from hubguard.load.positions import position as node_position
 from hubguard.model import Document, ParseError, SourceFile
 
@@ -26,7 +26,7 @@ JSON_SUFFIXES = (".json",)
 
 
 class _FilePositions:
-    """The ruamel round-trip parse of one file, made on first use and shared by its documents."""
+    """The composed node trees of one file, made on first use and shared by its documents."""
 
     def __init__(self, text: str):
         self._text: str | None = text
@@ -36,22 +36,13 @@ class _FilePositions:
     def node(self, index: int) -> Any:
         with self._lock:
             if self._nodes is None:
-                self._nodes = _ruamel_nodes(self._text or "")
+                self._nodes = compose_documents(self._text or "")
                 self._text = None
         return self._nodes[index] if index < len(self._nodes) else None
 
     def position(self, index: int, path: tuple, key: bool) -> tuple[int, int] | None:
         node = self.node(index)
         return None if node is None else node_position(node, path, key=key)
-
-
-def _ruamel_nodes(text: str) -> list[Any]:
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        return list(_rt_yaml().load_all(text))
-    except (YAMLError, ValueError, TypeError, RecursionError):
-        return []  # libyaml accepted what ruamel does not: positions fall back to document starts
 
 
 def discover(root: Path, ignore_paths: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
@@ -243,14 +234,6 @@ class _LazyLoader:
 _FastLoader: Any = _LazyLoader()
 
 
-def _rt_yaml():
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    return yaml
-
-
 def parse_yaml(rel: str, text: str) -> tuple[list[Document], ParseError | None]:
     """All documents of a YAML stream; a parse problem (or an alias bomb, absurd nesting or a
     duplicate key) becomes a ParseError with its line."""
@@ -316,7 +299,7 @@ def parse_json(rel: str, text: str) -> tuple[list[Document], ParseError | None]:
         return [], ParseError("nesting too deep to parse safely", None, None)
     except json.JSONDecodeError as exc:
         return [], ParseError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno)
-    # JSON is YAML 1.2 flow style: ruamel gives positions (on demand) unless YAML-hostile tabs are in it.
+    # JSON is YAML flow style: libyaml gives positions (on demand) unless YAML-hostile tabs are in it.
     positions = None if "\t" in text else _FilePositions(text)
     return [Document(rel, 0, data, 1, positions)], None
 
