@@ -102,6 +102,59 @@ CHART_REPOS = {
     "prometheus": "https://prometheus-community.github.io/helm-charts",
 }
 
+# The images each chart pulls (at the chart's own tags), by chart and by the values key that sets
+# it, as the chart's values.yaml of the pinned version names them. With a registry mirror the
+# values point every one of them at the mirror (`mirrored`), and the README lists them for the
+# sync, from this one table. A key ending in `registry` takes the mirror host; the chart keeps its
+# own repository path under it (ingress-nginx: `global.image.registry` also covers the admission
+# webhook's kube-webhook-certgen and the default backend; the prometheus subcharts' registry keys).
+CHART_IMAGES: dict[str, dict[str, str]] = {
+    "ingress-nginx": {"global.image.registry": "registry.k8s.io/ingress-nginx/controller",
+                      "controller.admissionWebhooks.patch.image": "registry.k8s.io/ingress-nginx/kube-webhook-certgen"},
+    "cert-manager": {f"{key}image.repository": f"quay.io/jetstack/cert-manager-{part}" for key, part in
+                     (("", "controller"), ("webhook.", "webhook"), ("cainjector.", "cainjector"),
+                      ("startupapicheck.", "startupapicheck"), ("acmesolver.", "acmesolver"))},
+    # oci.external-secrets.io is the chart's default registry since 0.10; one image for all three
+    "external-secrets": {f"{key}image.repository": "oci.external-secrets.io/external-secrets/external-secrets"
+                         for key in ("", "webhook.", "certController.")},
+    "kured": {"image.repository": "ghcr.io/kubereboot/kured"},
+    "prometheus": {"server.image.repository": "quay.io/prometheus/prometheus",
+                   "configmapReload.prometheus.image.repository": "quay.io/prometheus-operator/prometheus-config-reloader",
+                   "kube-state-metrics.image.registry": "registry.k8s.io/kube-state-metrics/kube-state-metrics",
+                   "prometheus-node-exporter.image.registry": "quay.io/prometheus/node-exporter"},
+    "argo-cd": {"global.image.repository": "quay.io/argoproj/argocd",
+                "redis.image.repository": "ecr-public.aws.com/docker/library/redis",
+                "dex.image.repository": "ghcr.io/dexidp/dex"},
+}
+# The controllers `flux bootstrap` installs by default (its --components), in the release's install
+# manifests as ghcr.io/fluxcd/<controller>.
+FLUX_CONTROLLERS = ("source-controller", "kustomize-controller", "helm-controller", "notification-controller")
+FLUX_IMAGES = tuple(f"ghcr.io/fluxcd/{controller}" for controller in FLUX_CONTROLLERS)
+
+
+def mirrored_values(chart: str, mirror: str) -> dict[str, Any]:
+    """The values that make `chart` pull every image of CHART_IMAGES through `mirror` (none without one)."""
+    values: dict[str, Any] = {}
+    if not mirror:
+        return values
+    for key, image in CHART_IMAGES[chart].items():
+        *parents, leaf = key.split(".")
+        if leaf == "image":  # an `image:` map with registry + image name: the registry is the mirror's
+            parents, leaf = [*parents, "image"], "registry"
+        node = values
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = mirror if leaf == "registry" else mirrored(image, mirror)
+    return values
+
+
+def merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `extra` merged in, maps recursively (Helm's own way of merging values)."""
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
 
 def charts(c: dict[str, Any]) -> list[dict[str, Any]]:
     """The platform's Helm charts, pinned, with their values (shared by the Flux HelmReleases and
@@ -116,35 +169,26 @@ def charts(c: dict[str, Any]) -> list[dict[str, Any]]:
                 "ingressClassResource": {"name": "nginx", "default": True},
                 "service": {"externalTrafficPolicy": "Local"},
                 "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
-                **({"image": {"registry": mirror}, "admissionWebhooks": {"patch": {"image": {"registry": mirror}}}} if mirror else {}),
             },
         }),
         ("cert-manager", "cert-manager", c["chart_cert_manager"], {
             "crds": {"enabled": True},
             "replicaCount": 2,
             "podDisruptionBudget": {"enabled": True},
-            "webhook": {"replicaCount": 2, **_mirrored_repository(mirror, "jetstack/cert-manager-webhook")},
-            **_mirrored_repository(mirror, "jetstack/cert-manager-controller"),
-            **({"cainjector": _mirrored_repository(mirror, "jetstack/cert-manager-cainjector"),
-                "startupapicheck": _mirrored_repository(mirror, "jetstack/cert-manager-startupapicheck"),
-                "acmesolver": _mirrored_repository(mirror, "jetstack/cert-manager-acmesolver")} if mirror else {}),
+            "webhook": {"replicaCount": 2},
         }),
         ("kured", "kured", c["chart_kured"], {
             # AKS Engine turns unattended upgrades on; kured drains and reboots one node at a time.
             "configuration": {"period": "1h0m0s", "startTime": "22:00", "endTime": "05:00", "timeZone": "UTC"},
-            **({"image": {"repository": f"{mirror}/kubereboot/kured"}} if mirror else {}),
         }),
     ]
     if c["secrets_backend"].startswith("external-secrets"):
-        eso_image = _mirrored_repository(mirror, "external-secrets/external-secrets")
         wanted.append(("external-secrets", "external-secrets", c["chart_external_secrets"], {
             "installCRDs": True,
             # Two replicas for availability; leader election so that only one reconciles at a time.
             "replicaCount": 2,
             "leaderElect": True,
-            "webhook": {"replicaCount": 2, **eso_image},
-            "certController": {**eso_image},
-            **eso_image,
+            "webhook": {"replicaCount": 2},
             **(AZURE_STACK_ENVIRONMENT if c["secrets_backend"] == "external-secrets-keyvault" else {}),
         }))
     if c["monitoring"] == "prometheus":
@@ -152,35 +196,17 @@ def charts(c: dict[str, Any]) -> list[dict[str, Any]]:
             # Metrics only, kept on the hub: no log shipping, no remote write.
             "alertmanager": {"enabled": False},
             "prometheus-pushgateway": {"enabled": False},
-            "server": {"retention": "15d", "remoteWrite": [], **_mirrored_repository(mirror, "prometheus/prometheus")},
-            **({"configmapReload": {"prometheus": _mirrored_repository(mirror, "prometheus-operator/prometheus-config-reloader")},
-                "kube-state-metrics": {"image": {"registry": mirror}},
-                "prometheus-node-exporter": {"image": {"registry": mirror}}} if mirror else {}),
+            "server": {"retention": "15d", "remoteWrite": []},
         }))
     out = []
     for name, namespace, version, values in wanted:
         out.append({
-            "name": name, "namespace": namespace, "chart": name, "version": version, "values": values,
+            "name": name, "namespace": namespace, "chart": name, "version": version,
+            "values": merged(values, mirrored_values(name, mirror)),
             "flux_repo": f"oci://{mirror}/charts" if mirror else CHART_REPOS[name],
             "argo_repo": f"{mirror}/charts" if mirror else CHART_REPOS[name],
         })
     return out
-
-
-# The images each chart pulls (at the chart's own tags), by the chart's name: with a registry
-# mirror the values above point every one of them at the mirror; the README lists them for the sync.
-CHART_IMAGES = {
-    "ingress-nginx": ["registry.k8s.io/ingress-nginx/controller", "registry.k8s.io/ingress-nginx/kube-webhook-certgen"],
-    "cert-manager": [f"quay.io/jetstack/cert-manager-{part}" for part in
-                     ("controller", "webhook", "cainjector", "startupapicheck", "acmesolver")],
-    "external-secrets": ["ghcr.io/external-secrets/external-secrets"],
-    "kured": ["ghcr.io/kubereboot/kured"],
-    "prometheus": ["quay.io/prometheus/prometheus", "quay.io/prometheus-operator/prometheus-config-reloader",
-                   "registry.k8s.io/kube-state-metrics/kube-state-metrics", "quay.io/prometheus/node-exporter"],
-    "argo-cd": ["quay.io/argoproj/argocd", "ecr-public.aws.com/docker/library/redis", "ghcr.io/dexidp/dex"],
-    "flux": [f"ghcr.io/fluxcd/{c}" for c in ("source-controller", "kustomize-controller", "helm-controller",
-                                             "notification-controller")],
-}
 
 
 def mirror_content(c: dict[str, Any], hubs: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
@@ -193,19 +219,15 @@ def mirror_content(c: dict[str, Any], hubs: list[dict[str, Any]]) -> list[tuple[
         used.append(("argo-cd", c["chart_argo_cd"], "https://argoproj.github.io/argo-helm"))
     rows = [(f"chart {name} {version}", f"{repo} {name}", f"oci://{mirror}/charts/{name}") for name, version, repo in used]
     for name, version, _ in used:
-        rows += [(f"image of chart {name} {version}", image, mirrored(image, mirror)) for image in CHART_IMAGES[name]]
+        images = dict.fromkeys(CHART_IMAGES[name].values())  # one row per image, in the table's order
+        rows += [(f"image of chart {name} {version}", image, mirrored(image, mirror)) for image in images]
     if "flux" in engines:
-        rows += [(f"Flux {FLUX_VERSION}", image, mirrored(image, mirror)) for image in CHART_IMAGES["flux"]]
+        rows += [(f"Flux {FLUX_VERSION}", image, mirrored(image, mirror)) for image in FLUX_IMAGES]
     images = [c["image_ratings_web"], c["image_ratings_api"], c["image_mongodb"], c["image_curl"]]
     if "argocd" in engines and c["secrets_backend"] == "sops-age":
         images += [c["image_sops"], c["image_argocd"]]
     rows += [("image", image, mirrored(image, mirror)) for image in images]
     return rows
-
-
-def _mirrored_repository(mirror: str, repository: str) -> dict[str, Any]:
-    """`image.repository` values for a chart whose image is pulled through the mirror."""
-    return {"image": {"repository": f"{mirror}/{repository}"}} if mirror else {}
 
 
 # AKS Engine writes the Azure Stack Hub's endpoints to this file on every node; the Azure SDK of
@@ -253,10 +275,8 @@ def argocd_chart(c: dict[str, Any]) -> dict[str, Any]:
     mirror = (c.get("registry_mirror") or "").rstrip("/")
     values: dict[str, Any] = {
         "configs": {"cm": {"resource.customizations.health.argoproj.io_Application": ARGOCD_APPLICATION_HEALTH}},
-        **({"global": {"image": {"repository": f"{mirror}/argoproj/argocd"}},
-            "redis": {"image": {"repository": f"{mirror}/docker/library/redis"}},
-            "dex": {"image": {"repository": f"{mirror}/dexidp/dex"}}} if mirror else {}),
     }
+    values = merged(values, mirrored_values("argo-cd", mirror))
     if c["secrets_backend"] == "sops-age":
         values["configs"]["cmp"] = {"create": True, "plugins": {"sops-kustomize": SOPS_KUSTOMIZE_PLUGIN}}
         values["repoServer"] = {

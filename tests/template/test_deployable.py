@@ -249,27 +249,80 @@ def test_replica_set_is_initiated_by_a_job_not_by_hand(bake):
 
 
 # -- 10: disconnected hubs pull every image from the mirror ------------------------------------------------
-def test_registry_mirror_covers_every_chart_component(bake):
+# Every image each pinned chart pulls, by the values key that sets it, as the chart's values.yaml names
+# it (cert-manager v1.16.1, external-secrets 0.17.0, ingress-nginx 4.12.1, kured 5.5.2, prometheus
+# 25.27.0 with kube-state-metrics 5.25 and prometheus-node-exporter 4.39, argo-cd 8.6.4). A key ending
+# in `registry` replaces the registry host of the chart's repository path.
+UPSTREAM_IMAGES = {
+    "ingress-nginx": {"global.image.registry": "registry.k8s.io/ingress-nginx/controller",
+                      "controller.admissionWebhooks.patch.image.registry": "registry.k8s.io/ingress-nginx/kube-webhook-certgen"},
+    "cert-manager": {"image.repository": "quay.io/jetstack/cert-manager-controller",
+                     "webhook.image.repository": "quay.io/jetstack/cert-manager-webhook",
+                     "cainjector.image.repository": "quay.io/jetstack/cert-manager-cainjector",
+                     "startupapicheck.image.repository": "quay.io/jetstack/cert-manager-startupapicheck",
+                     "acmesolver.image.repository": "quay.io/jetstack/cert-manager-acmesolver"},
+    "external-secrets": {"image.repository": "oci.external-secrets.io/external-secrets/external-secrets",
+                         "webhook.image.repository": "oci.external-secrets.io/external-secrets/external-secrets",
+                         "certController.image.repository": "oci.external-secrets.io/external-secrets/external-secrets"},
+    "kured": {"image.repository": "ghcr.io/kubereboot/kured"},
+    "prometheus": {"server.image.repository": "quay.io/prometheus/prometheus",
+                   "configmapReload.prometheus.image.repository": "quay.io/prometheus-operator/prometheus-config-reloader",
+                   "kube-state-metrics.image.registry": "registry.k8s.io/kube-state-metrics/kube-state-metrics",
+                   "prometheus-node-exporter.image.registry": "quay.io/prometheus/node-exporter"},
+    "argocd": {"global.image.repository": "quay.io/argoproj/argocd",
+               "redis.image.repository": "ecr-public.aws.com/docker/library/redis",
+               "dex.image.repository": "ghcr.io/dexidp/dex"},
+}
+
+
+def image_settings(values, prefix: str = "") -> dict[str, str]:
+    """Every registry/repository value under an `image` key of Helm values, by its dotted key."""
+    found = {}
+    for key, value in values.items() if isinstance(values, dict) else ():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            if key == "image":
+                found.update({f"{path}.{k}": v for k, v in value.items() if k in ("registry", "repository")})
+            found.update(image_settings(value, path + "."))
+    return found
+
+
+def test_registry_mirror_covers_every_image_of_every_chart(bake):
     mirror = "registry.corp.example:5000/mirror"
-    repo = bake(registry_mirror=mirror, monitoring="prometheus", traffic_routing="Weighted",
-                **combo("flux", "external-secrets-vault"))
+    repo = bake(registry_mirror=mirror, monitoring="prometheus", **combo("both", "external-secrets-vault"))
     values = {d["metadata"]["name"]: d["spec"]["values"] for d in docs(repo / "infrastructure/controllers/flux/releases.yaml")}
-    cert = values["cert-manager"]
-    for component in (cert, cert["webhook"], cert["cainjector"], cert["startupapicheck"], cert["acmesolver"]):
-        assert component["image"]["repository"].startswith(mirror + "/jetstack/")
-    eso = values["external-secrets"]
-    for component in (eso, eso["webhook"], eso["certController"]):
-        assert component["image"]["repository"] == f"{mirror}/external-secrets/external-secrets"
-    assert values["prometheus"]["server"]["image"]["repository"].startswith(mirror)
-    # the README lists what the mirror must hold: every image repository the values point at is there
+    values.update({d["metadata"]["name"]: d["spec"]["source"]["helm"]["valuesObject"]
+                   for f in ("argocd.yaml", "infrastructure.yaml") for d in docs(repo / "clusters/munich/argocd" / f)
+                   if d["spec"]["source"].get("chart")})
+    assert values["cert-manager"] == next(  # the Flux hub and the Argo CD hub install the same values
+        d["spec"]["source"]["helm"]["valuesObject"] for d in docs(repo / "clusters/munich/argocd/infrastructure.yaml")
+        if d["metadata"]["name"] == "cert-manager")
     readme = (repo / "README.md").read_text()
-    listed = re.findall(r"\| `([^`]+)` \| `([^`]+)` \|$", readme, re.MULTILINE)
-    targets = [target for _, target in listed]
-    pointed = [component["image"]["repository"] for component in (cert, cert["webhook"], cert["cainjector"], eso,
-                                                                   values["kured"], values["prometheus"]["server"])]
-    assert pointed and all(any(t.startswith(p) for t in targets) for p in pointed), (pointed, targets)
+    listed = set(re.findall(r"\| `([^`]+)` \| `([^`]+)` \|$", readme, re.MULTILINE))
+    for chart, upstream in UPSTREAM_IMAGES.items():
+        settings = image_settings(values[chart])
+        # every image the chart pulls is set, and nothing else under an `image` key escapes the mirror
+        assert set(settings) == set(upstream), chart
+        for key, image in upstream.items():
+            path = image.split("/", 1)[1]
+            if key.endswith(".registry"):
+                assert settings[key] == mirror, (chart, key)
+            else:
+                assert settings[key] == f"{mirror}/{path}", (chart, key)
+            assert (image, f"{mirror}/{path}") in listed, (chart, image)  # the README's mirror-sync table
+    for name in ("source-controller", "kustomize-controller", "helm-controller", "notification-controller"):
+        assert (f"ghcr.io/fluxcd/{name}", f"{mirror}/fluxcd/{name}") in listed
     assert ("docker.io/library/mongo:7.0.14", f"{mirror}/library/mongo:7.0.14") in listed
-    assert f"oci://{mirror}/charts/cert-manager" in targets
+    assert ("https://charts.jetstack.io cert-manager", f"oci://{mirror}/charts/cert-manager") in listed
+    code, report = validate_json(repo)
+    assert (code, report["findings"]) == (0, [])
+
+
+def test_without_a_mirror_the_charts_keep_their_own_images(bake):
+    repo = bake(monitoring="prometheus", **combo("flux", "external-secrets-vault"))
+    values = {d["metadata"]["name"]: d["spec"]["values"] for d in docs(repo / "infrastructure/controllers/flux/releases.yaml")}
+    assert {chart: image_settings(v) for chart, v in values.items()} == {chart: {} for chart in values}
+    assert "## What the registry mirror must hold" not in (repo / "README.md").read_text()
 
 
 # -- inputs ----------------------------------------------------------------------------------------------
