@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
@@ -135,10 +135,12 @@ def open_repository(options: ValidateOptions) -> tuple[Policy, SourceLoader, lis
 
 
 class HubRenders:
-    """Hub renders started in the background (at once, on construction); `completed()` yields each
-    hub as it is done. Twice as many hubs are in flight as kustomize builds (--jobs, default:
-    cores): while some hubs wait for kustomize, others walk their graph or parse and check their
-    output, so a build starts as soon as one ends. More threads only add GIL contention."""
+    """Hub renders started in the background (the first at once, on construction); `completed()`
+    yields each hub as it is done. Twice as many hubs are in flight as kustomize builds (--jobs,
+    default: cores): while some hubs wait for kustomize, others walk their graph or parse and check
+    their output, so a build starts as soon as one ends. More threads only add GIL contention. A
+    hub starts when one is handed over, so rendered hubs never pile up waiting for their checks:
+    memory stays flat in the number of hubs."""
 
     def __init__(self, root: Path, policy: Policy, files: Mapping[str, SourceFile] | SourceLoader, names: list[str],
                  jobs: int | None, progress: bool = False, cache: BuildCache | None = None):
@@ -150,8 +152,18 @@ class HubRenders:
         self._builds = builds
         repository = RepositoryIdentity.of(root, policy.repository.urls, policy.repository.sources)
         self._renderer = Renderer(root, files, builds, cache, repository)
-        self._pool = ThreadPoolExecutor(max_workers=max(1, min(len(names) or 1, 2 * builds)))
-        self._futures = {self._pool.submit(self._renderer.render_hub, policy.hubs[name]): name for name in names}
+        window = max(1, min(len(names) or 1, 2 * builds))
+        self._pool = ThreadPoolExecutor(max_workers=window)
+        self._policy = policy
+        self._waiting = iter(names)
+        self._futures: dict[Future, str] = {}
+        for _ in range(window):
+            self._start_next()
+
+    def _start_next(self) -> None:
+        name = next(self._waiting, None)
+        if name is not None:
+            self._futures[self._pool.submit(self._renderer.render_hub, self._policy.hubs[name])] = name
 
     def wait_for_builds(self) -> None:
         """Until every build slot is busy (or no hub is left to start one). Python work meanwhile
@@ -164,12 +176,15 @@ class HubRenders:
 
     def completed(self) -> Iterator[tuple[str, HubRender]]:
         try:
-            for future in as_completed(self._futures):
-                name = self._futures[future]
-                result = future.result()
-                if self._bar is not None:
-                    self._bar.hub_done(name)
-                yield name, result
+            while self._futures:
+                done, _ = wait(self._futures, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=self._futures.__getitem__):
+                    name = self._futures.pop(future)  # the engine releases each hub once it is checked
+                    result = future.result()
+                    self._start_next()
+                    if self._bar is not None:
+                        self._bar.hub_done(name)
+                    yield name, result
         finally:
             self.close()
 
@@ -187,13 +202,15 @@ def render_hubs(root: Path, policy: Policy, files: list[SourceFile], names: list
                 progress: bool = False, on_done: Callable[[str, HubRender], None] | None = None,
                 cache: BuildCache | None = None) -> dict[str, HubRender]:
     """Every hub in `names` rendered, in parallel; `on_done(name, render)` is called in this thread
-    as each hub completes, so that its checks run while the other hubs are still rendering."""
+    as each hub completes, so that its checks run while the other hubs are still rendering. With
+    `on_done`, hubs are handed over and not kept (the answer is empty): memory stays flat."""
     results: dict[str, HubRender] = {}
     for name, result in HubRenders(root, policy, {f.path: f for f in files}, names, jobs, progress, cache).completed():
-        results[name] = result
         if on_done is not None:
             on_done(name, result)
-    return {name: results[name] for name in names}
+        else:
+            results[name] = result
+    return {name: results[name] for name in names if name in results}
 
 
 def validate(options: ValidateOptions) -> Report:
@@ -240,29 +257,40 @@ def validate(options: ValidateOptions) -> Report:
     repo = RepoContext(root=options.root, policy=policy, files=files, run_hubs=in_run)
     runner = RuleRunner(repo, rules, internal_errors)
     raw: list[Finding] = []
+    by_path = {src.path: src for src in files}
+    annotations: SuppressionsByObject = {}
+    objects: dict[str, int] = {}
+    hub_files: dict[str, set[str]] = {}
 
     def checked(name: str, result: HubRender) -> None:
-        repo.hubs[name] = result.inventory
-        raw.extend(runner.hub(result.inventory))
-        runner.summarise(result.inventory)
+        """Every check of one hub, as it completes; then only what later steps need is kept (the
+        cross-hub rules' summaries, its suppression annotations, counts, the files it read), and
+        the hub is released: memory stays flat in the number of hubs."""
+        hub = result.inventory
+        repo.received(hub)
+        raw.extend(runner.hub(hub))
+        raw.extend(runner.rendered(hub, by_path))
+        runner.summarise(hub)
+        _collect_annotations(hub, annotations)
+        objects[name] = len(hub.objects)
+        hub_files[name] = result.files
+        notes.extend(note for note in result.notes if note not in notes)
+        if options.observe is not None:  # the HTML report draws each hub's egress map: keep them
+            repo.hubs[name] = hub
 
-    renders: dict[str, HubRender] = {}
     if started is not None:
         for name, result in started.completed():
-            renders[name] = result
             checked(name, result)
     elif names or context:
-        renders = render_hubs(options.root, policy, files, names + context, options.jobs, options.progress, checked, cache)
-    repo.hubs = {name: renders[name].inventory for name in in_run if name in renders}
-    for result in renders.values():
-        notes.extend(note for note in result.notes if note not in notes)
-    raw.extend(runner.files(files if focus is None else _focused_files(files, focus, [renders[n] for n in names])))
+        render_hubs(options.root, policy, files, names + context, options.jobs, options.progress, checked, cache)
+    raw.extend(runner.files(files if focus is None else _focused_files(files, focus, [hub_files[n] for n in names])))
     if options.shard is None or options.shard.runs_repository_rules:
         raw.extend(runner.repository())
     if options.shard is None:  # a sharded run leaves them to `hubguard merge`, which sees every hub
         raw.extend(runner.fleet())
     raw = [with_policy_severity(f, policy) for f in raw]
-    kept, silenced, extra = suppress(raw, *suppression_index(repo))
+    _collect_document_annotations(repo, annotations)
+    kept, silenced, extra = suppress(raw, comment_index(files), annotations)
     suppressed = suppressed_places(silenced)
     if MISSING_REASON in {r.id for r in rules}:
         kept.extend(with_policy_severity(f, policy) for f in extra)
@@ -274,13 +302,13 @@ def validate(options: ValidateOptions) -> Report:
     report = Report(
         findings=findings,
         files=len(files),
-        objects=sum(len(renders[name].inventory.objects) for name in names),
+        objects=sum(objects.get(name, 0) for name in names),
         hubs=names,
         suppressed=len(suppressed),
         suppressed_findings=collapse_suppressed(silenced, in_run, focus, whole),
         notes=[note for note in notes if note not in set(skipped)] + ([skipped_summary(skipped)] if skipped else []),
         skipped_files=skipped,
-        hub_files={name: renders[name].files for name in names},
+        hub_files={name: hub_files[name] for name in names if name in hub_files},
         internal_errors=internal_errors,
     )
     if options.shard is not None:
@@ -288,12 +316,12 @@ def validate(options: ValidateOptions) -> Report:
     return report
 
 
-def _focused_files(files: list[SourceFile], focus: Focus, renders: list[HubRender]) -> list[SourceFile]:
+def _focused_files(files: list[SourceFile], focus: Focus, read: list[set[str]]) -> list[SourceFile]:
     """The changed files, and the files the focused hubs read: a rendered object is checked with the
     file that anchors it, and a changed component or substitution can put a secret into an object
     whose own file did not change (what such a file holds by itself is not reported again)."""
-    read = set(focus.files).union(*(render.files for render in renders))
-    return [f for f in files if f.path in read]
+    wanted = set(focus.files).union(*read)
+    return [f for f in files if f.path in wanted]
 
 
 def with_policy_severity(finding: Finding, policy: Policy) -> Finding:
@@ -315,15 +343,17 @@ SuppressionsByObject = dict[tuple[str | None, str], Suppression]
 
 def suppression_index(repo: RepoContext) -> tuple[SuppressionsByPath, SuppressionsByObject]:
     """The repository's comment suppressions by path, and its hubs' annotations by (hub, object)."""
-    by_path: SuppressionsByPath = {}
-    for src in repo.files:
-        if src.text and "hubguard" in src.text.lower():
-            by_path[src.path] = comment_suppressions(src.path, src.text)
     by_object: SuppressionsByObject = {}
     for hub in repo.hubs.values():
         _collect_annotations(hub, by_object)
     _collect_document_annotations(repo, by_object)
-    return by_path, by_object
+    return comment_index(repo.files), by_object
+
+
+def comment_index(files: list[SourceFile]) -> SuppressionsByPath:
+    """The comment suppressions of `files`, by path."""
+    return {src.path: comment_suppressions(src.path, src.text) for src in files
+            if src.text and "hubguard" in src.text.lower()}
 
 
 def suppress(findings: list[Finding], by_path: SuppressionsByPath,

@@ -183,6 +183,17 @@ class HubInventory:
         return self.managers.get((obj.kind, obj.namespace, obj.name, obj.source.path, obj.source.line), {})
 
     @cached_property
+    def by_anchor(self) -> dict[str, list[K8sObject]]:
+        """Objects by the file they are written in: their source document's, or for an object a
+        kustomize generator made, the kustomization's."""
+        index: dict[str, list[K8sObject]] = {}
+        for obj in self.objects:
+            path = obj.source.path if obj.generated else (obj.document.path if obj.document is not None else None)
+            if path:
+                index.setdefault(path, []).append(obj)
+        return index
+
+    @cached_property
     def _by_kind(self) -> dict[str, list[K8sObject]]:
         index: dict[str, list[K8sObject]] = {}
         for obj in self.objects:
@@ -241,6 +252,16 @@ class RepoContext:
     # hub -> fleet rule id -> what that rule kept of the hub (Rule.summarise)
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
     run_hubs: list[str] | None = None  # every hub of the run, also those another shard renders
+    receivers: dict[str, set[str]] = field(default_factory=dict)  # path -> hubs receiving something it writes
+
+    def received(self, hub: HubInventory) -> None:
+        """Note the files `hub` receives something from (its objects' documents and the patches
+        that target them): file findings name the hubs that receive the file."""
+        for obj in hub.objects:
+            written = obj.source.path if obj.generated else (obj.document.path if obj.document is not None else None)
+            for path in (written, *(d.path for d in obj.overrides)):
+                if path:
+                    self.receivers.setdefault(path, set()).add(hub.name)
 
     @property
     def hubs_in_run(self) -> list[str]:

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -25,24 +26,45 @@ _DEEP_FLOW = re.compile(r"[\[{]{500,}")
 JSON_SUFFIXES = (".json",)
 
 
+KEPT_POSITION_TREES = 256  # node trees kept at once; others are made again when asked
+
+
 class _FilePositions:
-    """The composed node trees of one file, made on first use and shared by its documents."""
+    """The composed node trees of one file, made on first use and shared by its documents. Only
+    the most recently used few are kept: a run over hundreds of hubs locates fields in thousands of
+    overlay files, one hub after another, and would otherwise keep a node tree of each."""
 
     def __init__(self, text: str):
-        self._text: str | None = text
+        self._text = text
         self._nodes: list[Any] | None = None
         self._lock = threading.Lock()
 
     def node(self, index: int) -> Any:
         with self._lock:
-            if self._nodes is None:
-                self._nodes = compose_documents(self._text or "")
-                self._text = None
-        return self._nodes[index] if index < len(self._nodes) else None
+            nodes = self._nodes
+            if nodes is None:
+                nodes = self._nodes = compose_documents(self._text or "")
+        _recently_used(self)
+        return nodes[index] if index < len(nodes) else None
 
     def position(self, index: int, path: tuple, key: bool) -> tuple[int, int] | None:
         node = self.node(index)
         return None if node is None else node_position(node, path, key=key)
+
+    def forget(self) -> None:
+        self._nodes = None  # a caller holding the nodes keeps them; the next one parses again
+
+
+_RECENT: OrderedDict[int, _FilePositions] = OrderedDict()
+_RECENT_LOCK = threading.Lock()
+
+
+def _recently_used(positions: _FilePositions) -> None:
+    with _RECENT_LOCK:
+        _RECENT[id(positions)] = positions
+        _RECENT.move_to_end(id(positions))
+        while len(_RECENT) > KEPT_POSITION_TREES:
+            _RECENT.popitem(last=False)[1].forget()
 
 
 def discover(root: Path, ignore_paths: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:

@@ -9,7 +9,8 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from collections import OrderedDict
+from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 from hubguard.findings import Location
@@ -29,6 +30,8 @@ from hubguard.render.origins import (
     parse_origin,
 )
 
+KEPT_UNSHARED_PATHS = 16  # rendered paths only one hub asked for so far, remembered in case another does
+KEPT_DOCUMENTS = 4096  # parsed kustomize output documents remembered
 MAX_PATHS_PER_HUB = 500  # a safety net against runaway graphs: rendering of the hub stops there
 try:  # libyaml's C loader: rendered output needs no positions, only speed
     _FastLoader: Any = yaml.CSafeLoader
@@ -145,10 +148,13 @@ class Renderer:
         self.repository = repository if repository is not None else RepositoryIdentity.of(self.root)
         self.files = files
         self.build_cache = cache  # kustomize outputs kept between runs (None: --no-cache, library use)
-        self._cache: dict[object, Future] = {}
+        # Neither memory grows with the number of hubs: rendered paths are kept when several hubs
+        # ask for them, parsed documents least recently used first (what hubs share stays).
+        self._cache: OrderedDict[object, Future] = OrderedDict()
+        self._asked: dict[object, int] = {}  # path (or path with Flux fields) -> how many times hubs asked for it
         self._config_objects: dict[tuple[str, str | None, str], list[K8sObject]] | None = None
         self._config_lock = threading.Lock()
-        self._documents_by_text: dict[str, list[dict]] = {}  # kustomize output document -> its data
+        self._documents_by_text: OrderedDict[str, list[dict]] = OrderedDict()  # kustomize output document -> its data
         self._lock = threading.Lock()
         # kustomize processes at once (--jobs, default: cores). Hubs render in their own threads, so
         # while one hub's output is parsed and checked in Python, the next builds already run.
@@ -278,10 +284,12 @@ class Renderer:
         the first hub to need it renders it in its own thread; others wait for that result.
         (Paths only nest downwards, so no wait is circular.)"""
         with self._lock:
+            self._asked[key] = self._asked.get(key, 0) + 1
             future = self._cache.get(key)
             mine = future is None
             if mine:
                 future = self._cache[key] = Future()
+                self._forget_unshared()
         if mine:
             try:
                 future.set_result(make())
@@ -338,6 +346,14 @@ class Renderer:
             source = base.objects[index]
             out.objects.append(K8sObject(data, source.source, source.document, source.overrides, source.generated))
         return out
+
+    def _forget_unshared(self) -> None:
+        """Paths several hubs asked for (shared bases, common infrastructure) stay for the run;
+        of the paths only one hub asked for so far (its own overlay), the most recent few stay in
+        case another hub asks too. So the renders kept do not grow with the number of hubs."""
+        unshared = [key for key, future in self._cache.items() if self._asked[key] < 2 and future.done()]
+        for key in unshared[: max(0, len(unshared) - KEPT_UNSHARED_PATHS)]:
+            del self._cache[key]
 
     def _render_uncached(self, rel: str) -> Rendered:
         directory = self.root / rel if rel != "." else self.root
@@ -423,13 +439,18 @@ class Renderer:
         through the plain parse, which reports the error as before."""
         objects: list[dict] = []
         for chunk in output.split("\n---\n"):
-            parsed = self._documents_by_text.get(chunk)
+            with self._lock:
+                parsed = self._documents_by_text.get(chunk)
+                if parsed is not None:
+                    self._documents_by_text.move_to_end(chunk)
             if parsed is None:
                 try:
                     parsed = [d for d in yaml.load_all(chunk, Loader=_FastLoader) if isinstance(d, dict)]
                 except yaml.YAMLError:
                     return [d for d in yaml.load_all(output, Loader=_FastLoader) if isinstance(d, dict)]
-                self._documents_by_text[chunk] = parsed
+                with self._lock:
+                    self._documents_by_text[chunk] = parsed
+                    _forget_oldest(self._documents_by_text, KEPT_DOCUMENTS)
             objects.extend(parsed)
         return objects
 
@@ -495,6 +516,12 @@ class Renderer:
                     if isinstance(doc.data, dict) and doc.data.get("kind") and doc.data.get("apiVersion"):
                         out.objects.append(K8sObject(_copy(doc.data), Location(rel, doc.line, 1), doc))
         return out
+
+
+def _forget_oldest(memory: OrderedDict, limit: int) -> None:
+    """Drop the least recently used entries of `memory` beyond `limit`."""
+    while len(memory) > limit:
+        del memory[next(iter(memory))]
 
 
 def _normalise(rel: str) -> str:

@@ -42,6 +42,9 @@ class Rule:
     cross_hub: bool = False
     # Fleet rules: what the check needs of one hub, as JSON values (a shard file carries it).
     summarise: Callable[[Any, "RuleContext"], Any] | None = None
+    # File rules: rendered(file, hub, ctx) checks the objects one hub renders from the file (values
+    # the file scan cannot see), as each hub is checked, so that the hub can then be released.
+    rendered: Callable[..., Iterable[Finding]] | None = None
 
     @property
     def family(self) -> str:

@@ -8,7 +8,7 @@ is reported (the run then exits 3, SPEC's internal error), never a silent pass.
 from __future__ import annotations
 
 import traceback
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from hubguard.errors import ConfigError
 from hubguard.findings import Finding
@@ -88,6 +88,19 @@ class RuleRunner:
                 _contained(rule.check, (src, self.contexts[rule.id]), findings, self.errors, f"{rule.id} on {src.path}")
         return findings
 
+    def rendered(self, hub: HubInventory, sources: Mapping[str, SourceFile]) -> list[Finding]:
+        """The file rules' checks of what `hub` renders from each file of `sources` (path -> file)."""
+        findings: list[Finding] = []
+        rules = [rule for rule in self._of(Scope.FILE) if rule.rendered is not None]
+        for path in sorted(hub.by_anchor) if rules else ():
+            src = sources.get(path)
+            if src is None:
+                continue
+            for rule in rules:
+                _contained(rule.rendered, (src, hub, self.contexts[rule.id]), findings, self.errors,
+                           f"{rule.id} on {path} for hub {hub.name}")
+        return findings
+
     def repository(self) -> list[Finding]:
         return self._once(Scope.REPO)
 
@@ -120,9 +133,13 @@ class RuleRunner:
 def run_rules(repo: RepoContext, rules: Iterable[Rule], errors: list[str] | None = None) -> list[Finding]:
     """Every rule on its scope over a repository whose hubs are all rendered."""
     runner = RuleRunner(repo, rules, errors)
+    for hub in repo.hubs.values():
+        repo.received(hub)
     findings = runner.files(repo.files)
+    by_path = {src.path: src for src in repo.files}
     for hub in repo.hubs.values():
         findings.extend(runner.hub(hub))
+        findings.extend(runner.rendered(hub, by_path))
         runner.summarise(hub)
     return findings + runner.repository() + runner.fleet()
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Iterator
 
 from hubguard.findings import Finding, Severity
-from hubguard.model import SourceFile
+from hubguard.model import HubInventory, SourceFile
 from hubguard.rules.registry import Rule, RuleContext, Scope
 from hubguard.rules.secret import (
     candidates,
@@ -66,8 +66,14 @@ def check_tokens(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
             scan_value = lambda text, at, where, ident, path: candidates.token_hits_in_value(text, at, where, ident, path, extra)  # noqa: E731
             hits.extend(_decoded_secret_hits(doc.data, common.locator(doc), candidates.object_ref(doc.data), scan_value))
     yield from common.findings(ctx, src.path, _unique(hits), TOKEN_MESSAGE)
-    for hub, obj, hit in rendered_values.uncovered(src, ctx.repo, lambda obj, data: _object_token_hits(obj, data, extra)):
-        yield from common.findings(ctx, rendered_values.object_path(obj, hit.path), [hit], TOKEN_MESSAGE, obj=obj, hub=hub)
+
+
+def check_rendered_tokens(src: SourceFile, hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
+    if not common.scannable(src):
+        return
+    extra = _detectors(ctx)
+    for hub_name, obj, hit in rendered_values.uncovered(src, hub, ctx.repo, lambda obj, data: _object_token_hits(obj, data, extra)):
+        yield from common.findings(ctx, rendered_values.object_path(obj, hit.path), [hit], TOKEN_MESSAGE, obj=obj, hub=hub_name)
 
 
 def _object_token_hits(obj, data: dict, extra) -> Iterator[Hit]:
@@ -95,8 +101,13 @@ def check_uris(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
         if secret_documents.is_secret(doc.data):
             hits.extend(_decoded_secret_hits(doc.data, common.locator(doc), candidates.object_ref(doc.data), _uri_value_hits))
     yield from common.findings(ctx, src.path, _unique(hits), URI_MESSAGE)
-    for hub, obj, hit in rendered_values.uncovered(src, ctx.repo, _object_uri_hits):
-        yield from common.findings(ctx, rendered_values.object_path(obj, hit.path), [hit], URI_MESSAGE, obj=obj, hub=hub)
+
+
+def check_rendered_uris(src: SourceFile, hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
+    if not common.scannable(src):
+        return
+    for hub_name, obj, hit in rendered_values.uncovered(src, hub, ctx.repo, _object_uri_hits):
+        yield from common.findings(ctx, rendered_values.object_path(obj, hit.path), [hit], URI_MESSAGE, obj=obj, hub=hub_name)
 
 
 def _object_uri_hits(obj, data: dict) -> Iterator[Hit]:
@@ -149,6 +160,7 @@ PASS:
     + "\n\nOption `patterns` adds detectors: `[{name: corp-api, regex: 'corp_[a-z0-9]{32}', kind: 'Corp API key'}]` "
     "(group 1, if present, is the secret).\n\n" + common.ALLOW_HELP.format(id="secret/known-token"),
     check=check_tokens,
+    rendered=check_rendered_tokens,
     options={
         "patterns": {
             "type": "array",
@@ -189,6 +201,7 @@ PASS:
     "`$(VAR)` in env values from earlier env entries), or keep the whole URI in a Secret.\n\n"
     + common.MOVE_SECRET + "\n\n" + common.ALLOW_HELP.format(id="secret/credential-in-uri"),
     check=check_uris,
+    rendered=check_rendered_uris,
     options=dict(common.ALLOW_OPTION),
 )
 

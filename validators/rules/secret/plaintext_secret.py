@@ -6,7 +6,7 @@ import posixpath
 from typing import Iterator
 
 from hubguard.findings import Finding, Location, Severity
-from hubguard.model import SourceFile
+from hubguard.model import HubInventory, SourceFile
 from hubguard.redact import redact
 from hubguard.rules.registry import Rule, RuleContext, Scope
 from hubguard.rules.secret import (
@@ -31,10 +31,15 @@ def check(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
             yield from _per_key(ctx, src.path, hits, object_ref(doc.data))
         elif isinstance(doc.data, dict) and doc.data.get("secretGenerator"):
             yield from _generators(ctx, src, doc)
-    for hub, obj, hit in rendered_values.uncovered(src, ctx.repo, _rendered_hits):
+
+
+def check_rendered(src: SourceFile, hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
+    if not common.scannable(src):
+        return
+    for hub_name, obj, hit in rendered_values.uncovered(src, hub, ctx.repo, _rendered_hits):
         if not common.allowed(ctx, hit):
             path = rendered_values.object_path(obj, hit.path)
-            yield from _per_key(ctx, path, [hit], obj.ref, hub)
+            yield from _per_key(ctx, path, [hit], obj.ref, hub_name)
 
 
 def _rendered_hits(obj, changed: dict) -> Iterator[Hit]:
@@ -126,6 +131,7 @@ PASS (encrypted with `sops --encrypt --encrypted-regex '^(data|stringData)$'`):
 """,
     remediation=common.MOVE_SECRET + "\n\n" + common.ALLOW_HELP.format(id="secret/plaintext-secret"),
     check=check,
+    rendered=check_rendered,
     options=dict(common.ALLOW_OPTION),
 )
 

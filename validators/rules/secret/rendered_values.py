@@ -4,67 +4,38 @@ The secret rules run per file (so `--staged` and `--changed-since` check only wh
 most of what a hub receives is already in some file verbatim. Two things are not: values put in by
 Flux `postBuild.substitute` where the file has `${VAR}`, and objects made by kustomize generators
 (`configMapGenerator`/`secretGenerator` from `envs:`/`files:`). Each rendered object is anchored to
-the file it came from (its source document, or the kustomization that generated it); when that file
-is checked, the object's values are scanned too, and a hit is reported only if its value is not
-written in that file (or in a patch or generator input that targets it) — those are reported by the
-file scan already, at their own line.
+the file it came from (its source document, or the kustomization that generated it); as each hub
+is checked, the values of its objects anchored at a checked file are scanned (the rules'
+`rendered` checks), and a hit is reported only if its value is not written in that file (or in a
+patch or generator input that targets it) — those are reported by the file scan already, at their
+own line. The hub is released afterwards, so nothing here outlives it.
 """
 
 from __future__ import annotations
 
 import posixpath
 import weakref
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from hubguard.model import K8sObject, RepoContext, SourceFile
+from hubguard.model import HubInventory, K8sObject, RepoContext, SourceFile
 from hubguard.rules.encoding import base64_text
 from hubguard.rules.secret.candidates import Hit
 
 
-@dataclass
-class _PerRepository:
-    """What the secret rules share for one repository: where each rendered object is anchored
-    (path -> [(hub, object)]) and each object's `changed_values`, computed on first request."""
-
-    anchored: dict[str, list[tuple[str, K8sObject]]]
-    receivers: dict[str, set[str]]  # path -> hubs that receive something written in it
-    views: dict[tuple, Any] = field(default_factory=dict)
+_VIEWS: dict[int, tuple[weakref.ref, dict[tuple, Any]]] = {}
 
 
-_STATE: dict[int, tuple[weakref.ref, _PerRepository]] = {}
-
-
-def _anchor(obj: K8sObject) -> str | None:
-    if obj.generated:
-        return obj.source.path or None
-    return obj.document.path if obj.document is not None else None
-
-
-def _state(repo: RepoContext) -> _PerRepository:
-    entry = _STATE.get(id(repo))
-    if entry is not None and entry[0]() is repo:
+def _views(hub: HubInventory) -> dict[tuple, Any]:
+    """Each object's `changed_values` for one hub, shared by the rules that ask (and released with
+    the hub: hubs are checked and dropped one after another)."""
+    entry = _VIEWS.get(id(hub))
+    if entry is not None and entry[0]() is hub:
         return entry[1]
-    index: dict[str, list[tuple[str, K8sObject]]] = {}
-    receivers: dict[str, set[str]] = {}
-    for hub_name, hub in sorted(repo.hubs.items()):
-        for obj in hub.objects:
-            path = _anchor(obj)
-            if path:
-                index.setdefault(path, []).append((hub_name, obj))
-            for written in (path, *(d.path for d in obj.overrides)):
-                if written:
-                    receivers.setdefault(written, set()).add(hub_name)
-    for key in [k for k, (ref, _) in _STATE.items() if ref() is None]:
-        del _STATE[key]
-    state = _PerRepository(index, receivers)
-    _STATE[id(repo)] = (weakref.ref(repo), state)
-    return state
-
-
-def anchored(repo: RepoContext) -> dict[str, list[tuple[str, K8sObject]]]:
-    """path -> [(hub, object)] for every rendered object, built once per repository."""
-    return _state(repo).anchored
+    for key in [k for k, (ref, _) in _VIEWS.items() if ref() is None]:
+        del _VIEWS[key]
+    views: dict[tuple, Any] = {}
+    _VIEWS[id(hub)] = (weakref.ref(hub), views)
+    return views
 
 
 def receiving_hubs(repo: RepoContext, path: str) -> list[str | None]:
@@ -72,7 +43,7 @@ def receiving_hubs(repo: RepoContext, path: str) -> list[str | None]:
     rendered here) receives what the file holds, else those that do (a Secret only one hub's
     overlay adds is that hub's). A shard compares with every hub of the run, not only its own, so
     `hubguard merge` sees which hubs each finding holds on."""
-    hubs = _state(repo).receivers.get(path)
+    hubs = repo.receivers.get(path)
     if not hubs or hubs >= set(repo.hubs_in_run):
         return [None]
     return sorted(hubs)
@@ -120,9 +91,9 @@ def changed_values(rendered: Any, written: Any) -> Any:
     return rendered
 
 
-def _changed(repo: RepoContext, same: tuple, obj: K8sObject) -> Any:
-    """`changed_values` of an object, computed once per repository for all the rules that ask."""
-    views = _state(repo).views
+def _changed(hub: HubInventory, same: tuple, obj: K8sObject) -> Any:
+    """`changed_values` of an object, computed once per hub for all the rules that ask."""
+    views = _views(hub)
     if same not in views:
         generated = obj.generated or obj.document is None
         views[same] = obj.data if generated else changed_values(obj.data, obj.document.data)
@@ -130,23 +101,24 @@ def _changed(repo: RepoContext, same: tuple, obj: K8sObject) -> Any:
 
 
 def uncovered(
-    src: SourceFile, repo: RepoContext, scan: Callable[[K8sObject, dict], Iterator[Hit]]
+    src: SourceFile, hub: HubInventory, repo: RepoContext, scan: Callable[[K8sObject, dict], Iterator[Hit]]
 ) -> Iterator[tuple[str, K8sObject, Hit]]:
-    """(hub, object, hit) for hits in rendered objects anchored at `src` whose value `src` does not hold.
+    """(hub, object, hit) for hits in objects `hub` renders from `src` whose value `src` does not hold.
     `scan(obj, data)` walks `data`, the object's data with what its document already holds blanked
     (see `changed_values`), and locates hits in `obj`."""
-    objects = anchored(repo).get(src.path)
+    objects = hub.by_anchor.get(src.path)
     if not objects:
         return
     texts = [src.text or ""]
-    if any(obj.generated for _, obj in objects):
+    if any(obj.generated for obj in objects):
         texts += _generator_inputs(src, repo.file)
-    scanned: dict[tuple, list[Hit]] = {}  # the same object rendered for many hubs is scanned once
-    for hub_name, obj in objects:
+    scanned: dict[tuple, list[Hit]] = {}  # the same object twice in a hub is scanned once
+    hub_name = hub.name
+    for obj in objects:
         own = texts + [(repo.file(d.path).text or "") for d in obj.overrides if repo.file(d.path) is not None]
         same = (obj.fingerprint, id(obj.document), tuple(id(d) for d in obj.overrides))
         if same not in scanned:
-            data = _changed(repo, same, obj)
+            data = _changed(hub, same, obj)
             scanned[same] = list(scan(obj, data)) if isinstance(data, dict) else []
         for hit in scanned[same]:
             raw = obj.get(*hit.path) if hit.path else None

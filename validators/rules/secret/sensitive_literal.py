@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Iterator
 
 from hubguard.findings import Finding, Severity
-from hubguard.model import SourceFile
+from hubguard.model import HubInventory, SourceFile
 from hubguard.rules.aks_engine import is_api_model
 from hubguard.rules.registry import Rule, RuleContext, Scope
 from hubguard.rules.secret import (
@@ -81,9 +81,15 @@ def check(src: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
         taken = _token_lines(ctx, src)
         hits = [h for h in hits if h.line not in taken and not _reported_as_token(ctx, h.value)]
     yield from common.findings(ctx, src.path, hits, MESSAGE)
-    for hub, obj, hit in rendered_values.uncovered(src, ctx.repo, lambda obj, data: _rendered_hits(obj, data, options)):
+
+
+def check_rendered(src: SourceFile, hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
+    if not common.scannable(src):
+        return
+    options = _options(ctx)
+    for hub_name, obj, hit in rendered_values.uncovered(src, hub, ctx.repo, lambda obj, data: _rendered_hits(obj, data, options)):
         if not _reported_as_token(ctx, hit.value):
-            yield from common.findings(ctx, rendered_values.object_path(obj, hit.path), [hit], MESSAGE, obj=obj, hub=hub)
+            yield from common.findings(ctx, rendered_values.object_path(obj, hit.path), [hit], MESSAGE, obj=obj, hub=hub_name)
 
 
 def _rendered_hits(obj, data: dict, options: candidates.Options) -> Iterator[candidates.Hit]:
@@ -184,6 +190,7 @@ PASS:
     "`ignore_keys` lists key names that are never secrets, `min_length` (default 3) ignores shorter values.\n\n"
     + common.ALLOW_HELP.format(id="secret/sensitive-literal"),
     check=check,
+    rendered=check_rendered,
     options={
         "keys": {"type": "array", "items": {"type": "string", "minLength": 1}, "default": [],
                  "description": "More words that make a key name sensitive."},
