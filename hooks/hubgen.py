@@ -30,8 +30,6 @@ HUB_PLACEHOLDER = "__hub__"
 INSTALL_MARKER = "@HUBGUARD_INSTALL@"
 VERSIONED_FILES = (".github/workflows/hubguard.yml", "azure-pipelines.yml", ".pre-commit-config.yaml")
 AGE_DIR = ".age"
-# The Flux release the README installs (flux install --version); its APIs are the ones the tree uses.
-FLUX_VERSION = "v2.4.0"
 ENCRYPTED_REGEX = "^(data|stringData)$"
 SECRET_FILE = "apps/ratings/overlays/{hub}/mongodb-credentials.sops.yaml"
 RECORD_FILE = ".hubguard-template.json"
@@ -132,6 +130,15 @@ FLUX_CONTROLLERS = ("source-controller", "kustomize-controller", "helm-controlle
 FLUX_IMAGES = tuple(f"ghcr.io/fluxcd/{controller}" for controller in FLUX_CONTROLLERS)
 
 
+def flux_git_url(url: str) -> str:
+    """The Git URL as Flux takes it: an scp-like `git@host:path` becomes `ssh://git@host/path`
+    (Flux's GitRepository and `flux bootstrap git --url` accept URLs only)."""
+    if url.startswith("git@") and ":" in url:
+        host, _, path = url.partition(":")
+        return f"ssh://{host}/{path.lstrip('/')}"
+    return url
+
+
 def mirrored_values(chart: str, mirror: str) -> dict[str, Any]:
     """The values that make `chart` pull every image of CHART_IMAGES through `mirror` (none without one)."""
     values: dict[str, Any] = {}
@@ -222,7 +229,7 @@ def mirror_content(c: dict[str, Any], hubs: list[dict[str, Any]]) -> list[tuple[
         images = dict.fromkeys(CHART_IMAGES[name].values())  # one row per image, in the table's order
         rows += [(f"image of chart {name} {version}", image, mirrored(image, mirror)) for image in images]
     if "flux" in engines:
-        rows += [(f"Flux {FLUX_VERSION}", image, mirrored(image, mirror)) for image in FLUX_IMAGES]
+        rows += [(f"Flux {c['flux_version']}", image, mirrored(image, mirror)) for image in FLUX_IMAGES]
     images = [c["image_ratings_web"], c["image_ratings_api"], c["image_mongodb"], c["image_curl"]]
     if "argocd" in engines and c["secrets_backend"] == "sops-age":
         images += [c["image_sops"], c["image_argocd"]]
@@ -367,7 +374,8 @@ def template_variables(context: dict[str, Any], hubs: list[dict[str, Any]]) -> d
     hubs = site_hubs(c, hubs)
     return {
         "c": c, "hubs": hubs, "charts": charts(c), "argocd_chart": argocd_chart(c), "secret_keys": SECRET_KEYS,
-        "aks_engine_release": AKS_ENGINE_RELEASE, "flux_version": FLUX_VERSION, "mirror_content": mirror_content(c, hubs),
+        "aks_engine_release": AKS_ENGINE_RELEASE, "mirror_content": mirror_content(c, hubs),
+        "flux_images": FLUX_IMAGES, "flux_git_url": flux_git_url(c["git_url"]),
         "flux": any(h["engine"] == "flux" for h in hubs),
         "argocd": any(h["engine"] == "argocd" for h in hubs),
         "sops": c["secrets_backend"] == "sops-age",

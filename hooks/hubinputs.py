@@ -57,6 +57,7 @@ PATTERNS = {
     "chart_ingress_nginx": VERSION, "chart_cert_manager": VERSION, "chart_external_secrets": VERSION,
     "chart_kured": VERSION, "chart_prometheus": VERSION, "chart_argo_cd": VERSION, "image_argocd": IMAGE, "image_sops": IMAGE,
     "image_curl": IMAGE, "backup_retention_days": re.compile(r"^[1-9][0-9]{0,2}$"),
+    "flux_version": re.compile(r"^v2\.[0-9]+\.[0-9]+$"),  # a Flux 2 release tag, as `flux bootstrap --version` takes it
 }
 
 

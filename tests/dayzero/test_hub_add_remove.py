@@ -55,7 +55,7 @@ def test_add_a_third_hub_keeps_user_edits_and_validates_clean(repo_copy, hubguar
     before = tracked(repo)
     code, out, err = hubguard("hub", "add", "oslo", *OSLO, "-C", str(repo), "--commit")
     assert (code, err) == (0, "")
-    assert "created  clusters/oslo/bootstrap/flux-sync.yaml" in out
+    assert "created  clusters/oslo/flux-system/gotk-sync.yaml" in out
     assert "changed  apps/ratings/overlays/seattle/networkpolicy-cross-hub.yaml" in out
     assert "committed" in out
     assert git(repo, "status", "--porcelain") == ""
@@ -100,7 +100,7 @@ def test_add_a_third_hub_keeps_user_edits_and_validates_clean(repo_copy, hubguar
     # Removing it again gives back the two-hub repository with the user's edits.
     code, out, err = hubguard("hub", "remove", "oslo", "-C", str(repo), "--commit")
     assert (code, err) == (0, "")
-    assert "deleted  clusters/oslo/bootstrap/flux-sync.yaml" in out
+    assert "deleted  clusters/oslo/flux-system/gotk-sync.yaml" in out
     assert tracked(repo) == before
     assert git(repo, "status", "--porcelain") == ""
 

@@ -61,6 +61,8 @@ def test_every_kustomize_root_builds(bake, engine, backend):
                 "infrastructure/configs/seattle", "infrastructure/configs/munich"}
     if engine != "argocd":
         expected.add("infrastructure/controllers/flux")
+    expected |= {f"clusters/{hub}/flux-system" for hub in ("seattle", "munich") if engine == "flux"}
+    expected |= {"clusters/seattle/flux-system"} if engine == "both" else set()  # seattle is the Flux hub of MIXED_HUBS
     assert {r.relative_to(repo).as_posix() for r in roots} == expected
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda root: run(["kubectl", "kustomize", str(root)], repo), roots))
@@ -81,7 +83,7 @@ def test_hubguard_validate_finds_nothing(bake, engine, backend):
 @pytest.mark.parametrize(("engine", "backend"), [("flux", "sops-age"), ("argocd", "external-secrets-vault")])
 def test_entry_points_per_engine(bake, engine, backend):
     repo = bake(**combo(engine, backend))
-    flux_sync = repo / "clusters/seattle/bootstrap/flux-sync.yaml"
+    flux_sync = repo / "clusters/seattle/flux-system/gotk-sync.yaml"
     argo_root = repo / "clusters/seattle/bootstrap/argocd-root.yaml"
     assert flux_sync.exists() == (engine == "flux")
     assert argo_root.exists() == (engine == "argocd")
@@ -155,7 +157,7 @@ def test_three_hubs(bake):
     assert backup["metadata"]["labels"]["hubguard.io/backup-target"] == "oslo"
     policy = yaml.safe_load((repo / ".hubguard.yaml").read_text())
     assert policy["hubs"]["oslo"] == {
-        "roots": ["clusters/oslo/bootstrap"], "location": "norwayeast", "kubernetes_version": "1.35",
+        "roots": ["clusters/oslo/flux-system"], "flux_version": "2.9", "location": "norwayeast", "kubernetes_version": "1.35",
         "ingress_host": "ratings.oslo.corp.example", "onprem_cidrs": ["10.30.0.0/16", "10.242.0.0/20"], "backup_hub": "seattle"}
     code, report = validate_json(repo)
     assert (code, report["findings"]) == (0, [])

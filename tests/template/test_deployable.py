@@ -141,9 +141,13 @@ def test_argocd_defines_its_plugin_health_check_retries_and_crd_order(bake):
 # -- 4: one engine per hub ----------------------------------------------------------------------------
 def test_each_hub_is_bootstrapped_by_exactly_one_engine(bake):
     repo = bake(**combo("both", "sops-age"))
-    assert sorted(p.name for p in (repo / "clusters/seattle/bootstrap").iterdir()) == ["flux-sync.yaml"]
+    assert sorted(p.name for p in (repo / "clusters/seattle/flux-system").iterdir()) == [
+        "gotk-components.yaml", "gotk-sync.yaml", "kustomization.yaml"]
     assert sorted(p.name for p in (repo / "clusters/munich/bootstrap").iterdir()) == ["argocd-root.yaml"]
-    assert not (repo / "clusters/seattle/argocd").exists() and not (repo / "clusters/munich/flux").exists()
+    assert not (repo / "clusters/seattle/argocd").exists() and not (repo / "clusters/seattle/bootstrap").exists()
+    assert not (repo / "clusters/munich/flux").exists() and not (repo / "clusters/munich/flux-system").exists()
+    roots = {hub: spec["roots"] for hub, spec in yaml.safe_load((repo / ".hubguard.yaml").read_text())["hubs"].items()}
+    assert roots == {"seattle": ["clusters/seattle/flux-system"], "munich": ["clusters/munich/bootstrap"]}
     code, report = validate_json(repo)
     assert (code, report["findings"]) == (0, [])
 
@@ -152,7 +156,7 @@ def test_the_old_both_layout_is_reported_by_ha_engine_overlap(bake):
     """Both engines' entries on one hub (what gitops_engine=both generated before): the validator says so."""
     repo = bake(**combo("both", "sops-age"), repo_name="engine-overlap")
     (repo / "clusters/munich/bootstrap/flux-sync.yaml").write_text(
-        (repo / "clusters/seattle/bootstrap/flux-sync.yaml").read_text().replace("seattle", "munich"))
+        (repo / "clusters/seattle/flux-system/gotk-sync.yaml").read_text().replace("./clusters/seattle", "./clusters/munich/flux"))
     (repo / "clusters/munich/flux").mkdir()
     for name in ("apps.yaml", "infrastructure.yaml"):
         (repo / "clusters/munich/flux" / name).write_text(
@@ -164,6 +168,52 @@ def test_the_old_both_layout_is_reported_by_ha_engine_overlap(bake):
     assert ("apps/ratings/base/mongodb.yaml", "StatefulSet/ratings/mongodb") in where
     assert ("clusters/munich/argocd/infrastructure.yaml", "Application/argocd/ingress-nginx") in where
     assert all("on hub munich" in f["message"] for f in report["findings"])
+
+
+# -- 12: Flux manages itself from Git, laid out as `flux bootstrap` lays it out ---------------------------
+def test_flux_hub_is_laid_out_as_flux_bootstrap_writes_it(bake):
+    repo = bake(**combo("both", "sops-age"), flux_version="v2.9.4")
+    system = repo / "clusters/seattle/flux-system"
+    kustomization = yaml.safe_load((system / "kustomization.yaml").read_text())
+    assert kustomization["resources"] == ["gotk-components.yaml", "gotk-sync.yaml"] and "images" not in kustomization
+    # what pkg/manifestgen/sync of flux2 generates for --url/--branch/--path (defaults: interval 1m, secret flux-system)
+    source, sync = docs(system / "gotk-sync.yaml")
+    assert (source["kind"], source["metadata"], source["spec"]) == ("GitRepository", {"name": "flux-system", "namespace": "flux-system"}, {
+        "interval": "1m0s", "ref": {"branch": "main"}, "secretRef": {"name": "flux-system"},
+        "url": "https://git.corp.example/platform/ratings-on-hubs.git"})
+    assert (sync["kind"], sync["metadata"], sync["spec"]) == ("Kustomization", {"name": "flux-system", "namespace": "flux-system"}, {
+        "interval": "10m0s", "path": "./clusters/seattle", "prune": True,
+        "sourceRef": {"kind": "GitRepository", "name": "flux-system"}})
+    # bootstrap writes the components; until then the file holds no object, and says which release and command
+    components = (system / "gotk-components.yaml").read_text()
+    assert docs(system / "gotk-components.yaml") == [] and "flux bootstrap git --version=v2.9.4" in components
+    policy = yaml.safe_load((repo / ".hubguard.yaml").read_text())["hubs"]["seattle"]
+    assert (policy["roots"], policy["flux_version"]) == (["clusters/seattle/flux-system"], "2.9")
+    readme = (repo / "README.md").read_text()
+    assert ("flux bootstrap git --url=https://git.corp.example/platform/ratings-on-hubs.git --branch=main "
+            "--path=clusters/$HUB --version=v2.9.4 --username=<user> --ca-file=<git server CA>") in readme
+    assert "flux install" not in readme and "flux-sync.yaml" not in readme
+    # the hub receives what Flux applies from ./clusters/seattle: its Kustomizations, the releases, the app
+    result = run(["hubguard", "render", ".", "--hub", "seattle", "--format", "json"], repo)
+    assert result.returncode == 0, result.stderr
+    received = {(o["object"]["kind"], o["object"]["metadata"]["name"]) for o in json.loads(result.stdout)["objects"]}
+    assert {("Kustomization", "flux-system"), ("Kustomization", "infra-controllers"), ("Kustomization", "apps"),
+            ("HelmRelease", "cert-manager"), ("StatefulSet", "mongodb")} <= received
+
+
+def test_flux_of_a_disconnected_hub_comes_from_the_mirror_and_ssh_urls_are_urls(bake):
+    mirror = "registry.corp.example:5000/mirror"
+    repo = bake(registry_mirror=mirror, git_url="git@git.corp.example:platform/ratings.git", repo_name="flux-mirror")
+    kustomization = yaml.safe_load((repo / "clusters/munich/flux-system/kustomization.yaml").read_text())
+    assert kustomization["images"] == [{"name": f"ghcr.io/fluxcd/{c}", "newName": f"{mirror}/fluxcd/{c}"} for c in
+                                       ("source-controller", "kustomize-controller", "helm-controller", "notification-controller")]
+    source = docs(repo / "clusters/munich/flux-system/gotk-sync.yaml")[0]
+    assert source["spec"]["url"] == "ssh://git@git.corp.example/platform/ratings.git"  # Flux takes no scp-like address
+    readme = (repo / "README.md").read_text()
+    assert ("flux bootstrap git --url=ssh://git@git.corp.example/platform/ratings.git --branch=main --path=clusters/$HUB "
+            "--version=v2.9.4 --private-key-file=<deploy key> --silent") in readme
+    code, report = validate_json(repo)
+    assert (code, report["findings"]) == (0, [])
 
 
 # -- 5: External Secrets with Key Vault on Azure Stack Hub ----------------------------------------------
@@ -347,6 +397,7 @@ def test_hub_inputs_refused(change, message):
     ({"cluster_address_space": "192.168.0.0/16"}, "holds 1 hub block(s) of /16, 2 hubs need one each"),
     ({"secrets_backend": "external-secrets-keyvault", "azure_tenant_id": ""}, "azure_tenant_id: '' must be"),
     ({"hubguard_install": "hubguard; rm -rf /"}, "hubguard_install:"),
+    ({"flux_version": "latest"}, "flux_version: 'latest' is not valid"),  # pinned: a release tag, never "latest"
 ])
 def test_context_inputs_refused(context, message):
     defaults = json.loads((TEMPLATE / "cookiecutter.json").read_text())
