@@ -26,6 +26,7 @@ from hubguard.report.suppressions import (
 )
 from hubguard.rules.registry import Rule, Scope, all_rules, check_rule_names, id_matches
 from hubguard.rules.runner import RuleRunner, validate_rule_settings
+from hubguard.rules.secret.render_needed import why_render
 from hubguard.render.shard_plan import Shard
 from hubguard.report.shard_file import shard_section
 
@@ -74,6 +75,10 @@ class ValidateOptions:
     # report draws its excerpts and egress maps from it without rendering twice.
     observe: Callable[[RepoContext], None] | None = None
     shard: Shard | None = None  # check this share of the hubs (CI matrices); `hubguard merge` combines the shards
+    # The pre-commit hook (--staged): with the secret rules alone, render only when a render can put
+    # a value out of the file scan's sight. Findings then name no hub: only renders tell which hubs
+    # receive a file, and the hook asks pass or fail of one commit, fast.
+    lean_secrets: bool = False
 
 
 def select_rules(policy: Policy, select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Rule]:
@@ -238,13 +243,15 @@ def validate(options: ValidateOptions) -> Report:
         names = [name for name in names if name in focus.hubs]
         if names and any(rule.scope is Scope.FLEET for rule in rules):
             context = [name for name in in_run if name not in focus.hubs]
+    # Whether the secret rules alone need renders is known once the files are loaded.
+    secrets_only = options.lean_secrets and bool(rules) and all(rule.family == "secret" for rule in rules)
     cache = user_cache() if options.use_cache and (names or context) else None
     started: HubRenders | None = None
     if prepared is not None:
         files = prepared.files
     else:
         try:
-            if names or context:  # kustomize runs while the files load: the renders read the few they need first
+            if (names or context) and not secrets_only:  # kustomize runs while the files load: the renders read the few they need first
                 started = HubRenders(options.root, policy, loader, names + context, options.jobs, options.progress, cache)
                 started.wait_for_builds()
             files = loader.all()
@@ -278,12 +285,18 @@ def validate(options: ValidateOptions) -> Report:
         if options.observe is not None:  # the HTML report draws each hub's egress map: keep them
             repo.hubs[name] = hub
 
+    to_render = names + context
+    if secrets_only and to_render and why_render(repo, rules) is None:
+        to_render = []
+        notes.append("secret rules only: no hub rendered, as nothing in the repository moves a value into a rendered "
+                     "object out of the file scan's sight (substitution into a secret's place, replacements, JSON "
+                     "patches, ...); findings name no hub")
     if started is not None:
         for name, result in started.completed():
             checked(name, result)
-    elif names or context:
-        render_hubs(options.root, policy, files, names + context, options.jobs, options.progress, checked, cache)
-    raw.extend(runner.files(files if focus is None else _focused_files(files, focus, [hub_files[n] for n in names])))
+    elif to_render:
+        render_hubs(options.root, policy, files, to_render, options.jobs, options.progress, checked, cache)
+    raw.extend(runner.files(files if focus is None else _focused_files(files, focus, [hub_files[n] for n in names if n in hub_files])))
     if options.shard is None or options.shard.runs_repository_rules:
         raw.extend(runner.repository())
     if options.shard is None:  # a sharded run leaves them to `hubguard merge`, which sees every hub

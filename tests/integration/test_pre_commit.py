@@ -196,3 +196,45 @@ def test_repository_rules_run_when_only_a_text_file_changed(make_repo, run):
     result = run(root, sys.executable, "-m", "pre_commit", "run")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "no files to check" not in result.stdout and "ha/hub-count" in result.stdout
+
+
+def secrets_hook(run, root: Path) -> None:
+    """The local `hubguard-secrets` hook (`install-hook --local` writes its entry), committed and installed."""
+    import yaml
+    from hubguard.commands.install_hook import HookSource, hook_entry
+
+    entry = hook_entry(HookSource(local=True), ("hubguard-secrets",))
+    (root / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [entry]}, sort_keys=False))
+    git(root, "add", ".pre-commit-config.yaml")
+    git(root, "commit", "-qm", "pre-commit", "--no-verify")
+    assert run(root, sys.executable, "-m", "pre_commit", "install").returncode == 0
+
+
+def test_the_secrets_hook_renders_only_when_a_render_can_hide_a_secret(make_repo, run):
+    """hubguard-secrets skips the renders where every value a hub receives is in a file it scans
+    (a token in a script), and renders where a Flux substitution puts a harmless-looking variable
+    into a Secret: the value is a leak only where it lands."""
+    root = gitops_repo(make_repo, "repos: []\n")
+    secrets_hook(run, root)
+    (root / "scripts").mkdir()
+    (root / "scripts/deploy.py").write_text(f'GITHUB = "{TOKEN}"\n')
+    (root / "apps/seattle/patch.yaml").write_text(PATCH.replace("3", "4"))  # seattle's render changes
+    git(root, "add", "scripts/deploy.py", "apps/seattle/patch.yaml")
+    blocked = run(root, sys.executable, "-m", "pre_commit", "run", "--verbose")
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert "scripts/deploy.py:1:" in blocked.stdout and "secret rules only: no hub rendered" in blocked.stdout
+    git(root, "rm", "-qf", "scripts/deploy.py")
+
+    for hub in ("seattle", "munich"):
+        (root / f"clusters/{hub}/apps.yaml").write_text(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+            f"spec:\n  interval: 10m\n  path: ./apps/{hub}\n  prune: true\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n"
+            "  postBuild:\n    substitute:\n      DB_SUFFIX: Xk9qLm2ZrTv7Wp\n")
+    (root / SECRET).write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: demo}\nstringData:\n"
+                               "  password: ${DB_SUFFIX}\n")
+    (root / ".hubguard.yaml").write_text("hubs:\n  seattle: {roots: [clusters/seattle]}\n  munich: {roots: [clusters/munich]}\n")
+    git(root, "add", "-A")
+    blocked = run(root, sys.executable, "-m", "pre_commit", "run", "--verbose")
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert f"{SECRET}:5:" in blocked.stdout and "secret/plaintext-secret" in blocked.stdout
+    assert "no hub rendered" not in blocked.stdout and "Xk9qLm2ZrTv7Wp" not in blocked.stdout

@@ -37,7 +37,8 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
                 pass  # an unstaged policy file is not part of the commit; the staged state decides
         seen: list[RepoContext] = []
         options = ValidateOptions(root=root, policy_path=policy, hubs=hubs, select=select, ignore=ignore, jobs=jobs,
-                                  progress=True, use_cache=use_cache, shard=shard, observe=seen.append)
+                                  progress=True, use_cache=use_cache, shard=shard, observe=seen.append,
+                                  lean_secrets=staged)
         if changed_since:
             from hubguard.changed_since import options_for_changes
 
