@@ -139,6 +139,16 @@ def flux_git_url(url: str) -> str:
     return url
 
 
+def git_server(url: str) -> dict[str, str]:
+    """The Git server the hubs pull from: `scheme` (https or ssh), `host` and `port`, for the
+    README's steps that give each engine its CA (HTTPS) or host key (SSH)."""
+    from urllib.parse import urlsplit
+
+    parsed = urlsplit(flux_git_url(url))
+    scheme = "ssh" if parsed.scheme == "ssh" else "https"
+    return {"scheme": scheme, "host": parsed.hostname or "", "port": str(parsed.port or (22 if scheme == "ssh" else 443))}
+
+
 def mirrored_values(chart: str, mirror: str) -> dict[str, Any]:
     """The values that make `chart` pull every image of CHART_IMAGES through `mirror` (none without one)."""
     values: dict[str, Any] = {}
@@ -284,6 +294,9 @@ def argocd_chart(c: dict[str, Any]) -> dict[str, Any]:
         "configs": {"cm": {"resource.customizations.health.argoproj.io_Application": ARGOCD_APPLICATION_HEALTH}},
     }
     values = merged(values, mirrored_values("argo-cd", mirror))
+    # The Git server's CA (HTTPS) or host key (SSH) is a ConfigMap made by hand before the first
+    # install (README): the chart must not own it, or Argo CD managing itself would empty it again.
+    values["configs"]["tls" if git_server(c["git_url"])["scheme"] == "https" else "ssh"] = {"create": False}
     if c["secrets_backend"] == "sops-age":
         values["configs"]["cmp"] = {"create": True, "plugins": {"sops-kustomize": SOPS_KUSTOMIZE_PLUGIN}}
         values["repoServer"] = {
@@ -375,7 +388,7 @@ def template_variables(context: dict[str, Any], hubs: list[dict[str, Any]]) -> d
     return {
         "c": c, "hubs": hubs, "charts": charts(c), "argocd_chart": argocd_chart(c), "secret_keys": SECRET_KEYS,
         "aks_engine_release": AKS_ENGINE_RELEASE, "mirror_content": mirror_content(c, hubs),
-        "flux_images": FLUX_IMAGES, "flux_git_url": flux_git_url(c["git_url"]),
+        "flux_images": FLUX_IMAGES, "flux_git_url": flux_git_url(c["git_url"]), "git": git_server(c["git_url"]),
         "flux": any(h["engine"] == "flux" for h in hubs),
         "argocd": any(h["engine"] == "argocd" for h in hubs),
         "sops": c["secrets_backend"] == "sops-age",

@@ -216,6 +216,44 @@ def test_flux_of_a_disconnected_hub_comes_from_the_mirror_and_ssh_urls_are_urls(
     assert (code, report["findings"]) == (0, [])
 
 
+# -- 11: each engine gets the on-prem Git server's credentials and CA (HTTPS) or host key (SSH) ----------
+@pytest.mark.parametrize(("git_url", "scheme"), [
+    ("https://git.corp.example/platform/ratings.git", "https"),
+    ("ssh://git@git.corp.example:2222/platform/ratings.git", "ssh"),
+])
+def test_git_credentials_and_ca_for_both_engines(bake, git_url, scheme):
+    repo = bake(**combo("both", "external-secrets-vault"), git_url=git_url, repo_name=f"git-{scheme}")
+    readme = (repo / "README.md").read_text()
+    # Flux (seattle): the GitRepository names the Secret that `flux bootstrap git` fills from its flags
+    source = docs(repo / "clusters/seattle/flux-system/gotk-sync.yaml")[0]["spec"]
+    assert source["secretRef"] == {"name": "flux-system"} and source["url"] == git_url
+    flux_auth = "--username=<user> --ca-file=<git server CA>" if scheme == "https" else "--private-key-file=<deploy key> --silent"
+    assert f"flux bootstrap git --url={git_url} --branch=main --path=clusters/$HUB --version=v2.9.4 {flux_auth}" in readme
+    # Argo CD (munich): the chart leaves the CA / known-hosts ConfigMap to the README's step, in the
+    # first install's values and in the Application that then manages Argo CD alike
+    installed = yaml.safe_load((repo / "clusters/munich/argocd-values.yaml").read_text())
+    managed = next(d for d in docs(repo / "clusters/munich/argocd/argocd.yaml"))["spec"]["source"]["helm"]["valuesObject"]
+    for values in (installed, managed):
+        assert values["configs"]["tls" if scheme == "https" else "ssh"] == {"create": False}
+        assert ("ssh" if scheme == "https" else "tls") not in values["configs"]  # the chart keeps the other one
+    if scheme == "https":
+        assert ("kubectl -n argocd create configmap argocd-tls-certs-cm --from-file=git.corp.example=<git server CA>"
+                in readme)
+    else:
+        assert "ssh-keyscan -p 2222 git.corp.example > known_hosts" in readme
+        assert "create configmap argocd-ssh-known-hosts-cm --from-file=ssh_known_hosts=known_hosts" in readme
+    # the repository Secret: Argo CD matches it to Applications by URL, so it names their repoURL exactly
+    urls = re.findall(r"create secret generic git-repo --from-literal=type=git --from-literal=url=(\S+) ", readme)
+    repo_urls = {d["spec"]["source"]["repoURL"] for f in ("bootstrap/argocd-root.yaml", "argocd/apps.yaml", "argocd/infrastructure.yaml")
+                 for d in docs(repo / "clusters/munich" / f) if "path" in d["spec"]["source"]}
+    assert urls == [git_url] and repo_urls == {git_url}
+    assert "argocd.argoproj.io/secret-type=repository" in readme
+    # no credential is committed: the only Secrets in the repository are none at all (ESO backend)
+    assert not [p for p in repo.rglob("*.yaml") if ".git" not in p.parts and "kind: Secret" in p.read_text()]
+    code, report = validate_json(repo)
+    assert (code, report["findings"]) == (0, [])
+
+
 # -- 5: External Secrets with Key Vault on Azure Stack Hub ----------------------------------------------
 def test_keyvault_store_has_the_tenant_vault_and_environment_file(bake):
     repo = bake(**combo("flux", "external-secrets-keyvault"))
