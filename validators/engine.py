@@ -116,6 +116,18 @@ def rules_for_hubs(policy: Policy, rules: list[Rule]) -> tuple[list[Rule], list[
     return [rule for rule in rules if not rule.cross_hub], notes
 
 
+def rules_for_some_hubs(policy: Policy, rules: list[Rule], hubs: list[str]) -> tuple[list[Rule], list[str]]:
+    """The rules that can judge a run over `hubs`, and a note naming those that cannot: a rule that
+    compares every hub's render (ha/hub-parity) says nothing true about some of them, so a per-hub
+    CI job (`--hub`) must not look as if it had checked it."""
+    fleet = sorted(rule.id for rule in rules if rule.scope is Scope.FLEET)
+    if not fleet or set(hubs) >= set(policy.hubs):
+        return rules, []
+    note = (f"not run: {', '.join(fleet)}: compares every hub, and --hub checks only {', '.join(hubs)}; "
+            "a run over every hub (e.g. on the default branch) checks it")
+    return [rule for rule in rules if rule.scope is not Scope.FLEET], [note]
+
+
 def load_repository(options: ValidateOptions) -> tuple[Policy, list[SourceFile], list[str]]:
     policy, loader, notes = open_repository(options)
     files = loader.all()
@@ -228,7 +240,8 @@ def validate(options: ValidateOptions) -> Report:
     in_run = list(options.hubs) or sorted(policy.hubs)
     rules = select_rules(policy, options.select, options.ignore)
     rules, hub_notes = rules_for_hubs(policy, rules)
-    notes[:0] = hub_notes
+    rules, partial_notes = rules_for_some_hubs(policy, rules, in_run)
+    notes[:0] = hub_notes + partial_notes
     validate_rule_settings(RepoContext(root=options.root, policy=policy), rules)  # a bad setting fails before any render
     names = in_run
     if options.shard is not None and loader is not None:
@@ -241,8 +254,12 @@ def validate(options: ValidateOptions) -> Report:
     context: list[str] = []  # hubs rendered only for the fleet rules, which compare every hub
     if focus is not None:
         names = [name for name in names if name in focus.hubs]
-        if names and any(rule.scope is Scope.FLEET for rule in rules):
+        fleet = sorted(rule.id for rule in rules if rule.scope is Scope.FLEET)
+        if names and fleet:
             context = [name for name in in_run if name not in focus.hubs]
+        elif fleet and len(in_run) > 1:
+            notes.append(f"not run: {', '.join(fleet)}: the change alters no hub's render, so what the hubs deploy "
+                         "compares as it did before the change")
     # Whether the secret rules alone need renders is known once the files are loaded.
     secrets_only = options.lean_secrets and bool(rules) and all(rule.family == "secret" for rule in rules)
     cache = user_cache() if options.use_cache and (names or context) else None
