@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Callable
 
 import click
 from hubguard import __version__
@@ -25,23 +26,46 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+def report_options(command: Callable) -> Callable:
+    """Where a report goes and what makes the exit code 1: the same options for `validate` and
+    `merge`, read by `report_destinations`."""
+    options = [
+        click.option("--format", "formats", multiple=True, metavar="FORMAT[=FILE]",
+                     help=f"Output format: {', '.join(FORMAT_NAMES)} (default text; github under GitHub Actions). Repeatable: "
+                          "FORMAT=FILE writes that format to FILE, e.g. --format text --format sarif=hubguard.sarif."),
+        click.option("--output", "output", type=click.Path(path_type=Path),
+                     help="Write the --format given without =FILE to FILE instead of stdout."),
+        click.option("--fail-on", "fail_on", type=click.Choice(("error", "warning")), default="error", show_default=True,
+                     help="The lowest severity that makes the exit code 1: `warning` fails on warnings too."),
+        click.option("--exit-zero", "exit_zero", is_flag=True,
+                     help="Exit 0 even with findings (configuration and internal errors still exit 2 and 3)."),
+        click.option("-q", "--quiet", is_flag=True, help="Print the findings only: no notes, no summary."),
+        click.option("-v", "--verbose", is_flag=True, help="Print every note in full (e.g. each file not checked)."),
+        click.option("--color", "colour", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True,
+                     help="Colour the text output; auto honours NO_COLOR, FORCE_COLOR/CLICOLOR_FORCE and TERM=dumb."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def report_destinations(formats: tuple[str, ...], output: Path | None, quiet: bool, verbose: bool, colour: str):
+    """The outputs (`--format NAME[=FILE]`, `--output`) and how the text looks, from `report_options`."""
+    from hubguard.report.outputs import Display, parse_outputs
+
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose cannot be combined")
+    default = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    return parse_outputs(formats, output, default, FORMAT_NAMES), Display(colour, quiet, verbose)
+
+
 @cli.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path))
 @click.option("--staged", is_flag=True, help="Validate the git index (what the next commit contains), not the work tree.")
 @click.option("--changed-since", "changed_since", metavar="REF", help="Only hubs whose output files changed since REF could change.")
 @click.option("--hub", "hubs", multiple=True, metavar="NAME", help="Only this hub (repeatable).")
 @click.option("--policy", "policy", type=click.Path(path_type=Path), help="Policy file (default: PATH/.hubguard.yaml).")
-@click.option("--format", "formats", multiple=True, metavar="FORMAT[=FILE]",
-              help=f"Output format: {', '.join(FORMAT_NAMES)} (default text; github under GitHub Actions). Repeatable: "
-                   "FORMAT=FILE writes that format to FILE, e.g. --format text --format sarif=hubguard.sarif.")
-@click.option("--output", "output", type=click.Path(path_type=Path), help="Write the --format given without =FILE to FILE instead of stdout.")
-@click.option("--fail-on", "fail_on", type=click.Choice(("error", "warning")), default="error", show_default=True,
-              help="The lowest severity that makes the exit code 1: `warning` fails on warnings too.")
-@click.option("--exit-zero", "exit_zero", is_flag=True, help="Exit 0 even with findings (configuration and internal errors still exit 2 and 3).")
-@click.option("-q", "--quiet", is_flag=True, help="Print the findings only: no notes, no summary.")
-@click.option("-v", "--verbose", is_flag=True, help="Print every note in full (e.g. each file not checked).")
-@click.option("--color", "colour", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True,
-              help="Colour the text output; auto honours NO_COLOR, FORCE_COLOR/CLICOLOR_FORCE and TERM=dumb.")
+@report_options
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="kustomize builds run at once (default: cores).")
 @click.option("--select", multiple=True, metavar="ID", help="Only rules with this id or prefix (e.g. ha/).")
 @click.option("--ignore", multiple=True, metavar="ID", help="Skip rules with this id or prefix.")
@@ -61,19 +85,14 @@ def validate(ctx: click.Context, path: Path, staged: bool, changed_since: str | 
         raise click.UsageError("--staged and --changed-since cannot be combined")
     if baseline and write_baseline:
         raise click.UsageError("--baseline and --write-baseline cannot be combined")
-    if quiet and verbose:
-        raise click.UsageError("--quiet and --verbose cannot be combined")
-    from hubguard.report.outputs import Display, parse_outputs
-
-    default = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    outputs = parse_outputs(formats, output, default, FORMAT_NAMES)
+    outputs, display = report_destinations(formats, output, quiet, verbose, colour)
     if shard is not None:
-        if staged or changed_since or baseline or write_baseline:
-            raise click.UsageError("--shard checks a share of a whole run: no --staged, --changed-since or baselines")
+        if staged or changed_since or write_baseline:
+            raise click.UsageError("--shard checks a share of a whole run: no --staged, --changed-since or --write-baseline")
         if [o.format for o in outputs] != ["json"]:
             raise click.UsageError("--shard writes what `hubguard merge` reads: add --format json (and no other format)")
     code = run_validate(path, staged=staged, changed_since=changed_since, hubs=hubs, policy=policy,
-                        outputs=outputs, display=Display(colour, quiet, verbose), fail_on=fail_on,
+                        outputs=outputs, display=display, fail_on=fail_on,
                         exit_zero=exit_zero, jobs=jobs,
                         select=select, ignore=ignore, baseline=baseline, write_baseline=write_baseline,
                         use_cache=not no_cache, shard=_shard(shard), debug=ctx.obj["debug"])
@@ -93,17 +112,15 @@ def _shard(text: str | None):
 
 @cli.command()
 @click.argument("shards", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(FORMAT_NAMES), default=None, help="Output format (default text; github under GitHub Actions).")
-@click.option("--output", "output", type=click.Path(path_type=Path), help="Write the report to FILE instead of stdout.")
-@click.option("--fail-on", "fail_on", type=click.Choice(("error", "warning")), default="error", show_default=True)
+@report_options
 @click.pass_context
-def merge(ctx: click.Context, shards: tuple[Path, ...], output_format: str | None, output: Path | None, fail_on: str) -> None:
+def merge(ctx: click.Context, shards: tuple[Path, ...], formats: tuple[str, ...], output: Path | None, fail_on: str,
+          exit_zero: bool, quiet: bool, verbose: bool, colour: str) -> None:
     """Combine the JSON reports of `validate --shard K/N` into the report of the whole run (runs the cross-hub rules)."""
     from hubguard.commands.merge import run_merge
 
-    if output_format is None:
-        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    sys.exit(run_merge(list(shards), output_format, output, fail_on, ctx.obj["debug"]))
+    outputs, display = report_destinations(formats, output, quiet, verbose, colour)
+    sys.exit(run_merge(list(shards), outputs, display, fail_on, exit_zero, ctx.obj["debug"]))
 
 
 @cli.command()

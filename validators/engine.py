@@ -342,7 +342,8 @@ def validate(options: ValidateOptions) -> Report:
         internal_errors=internal_errors,
     )
     if options.shard is not None:
-        report.shard = shard_section(options.shard, in_run, findings, repo, rules, suppressed, internal_errors)
+        report.shard = shard_section(options.shard, in_run, findings, repo, rules, suppressed, report.suppressed_findings,
+                                     internal_errors)
     return report
 
 

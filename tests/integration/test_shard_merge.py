@@ -162,3 +162,76 @@ def test_hubs_are_shared_out_by_what_they_read(make_repo):
     # amsterdam and berlin read apps/extra (17 files): one each, the small hubs go with them
     assert shares == [["amsterdam", "cairo"], ["berlin", "dublin"]]
     assert shares == [Shard(i, 2).hubs(names, policy, loader) for i in (1, 2)]  # deterministic
+
+
+def shards_of(hubguard, root, tmp_path, count: int) -> list[str]:
+    shards = []
+    for index in range(1, count + 1):
+        shard = tmp_path / f"shard-{index}.json"
+        code, _, err = hubguard("validate", str(root), "--shard", f"{index}/{count}", "--format", "json", "--output", str(shard))
+        assert code in (0, 1), err
+        shards.append(str(shard))
+    return shards
+
+
+def test_shards_and_merge_honour_the_baseline_a_whole_run_finds(whole, tmp_path, hubguard):
+    """`.hubguard-baseline.json` at the root is used without being named: by one unsharded run and
+    by shards + merge alike (the shards hand it to merge, which sets the whole run against it)."""
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(whole[0], root)
+    code, _, err = hubguard("validate", str(root), "--select", "secret/", "--select", "ha/hub-parity",
+                            "--write-baseline", str(root / ".hubguard-baseline.json"), "--no-cache")
+    assert code == 0, err
+    code, out, _ = hubguard("validate", str(root), "--format", "json", "--no-cache")
+    report = json.loads(out)
+    assert report["summary"]["baseline"] > 0 and not [f for f in report["findings"] if f["rule"].startswith("secret/")]
+    assert {f["rule"] for f in report["findings"]} >= {"schema/render-error", "ha/traffic-routing"}
+    assert any(s["suppression"]["kind"] == "baseline" for s in report["suppressed"])
+
+    for count in (2, 3):
+        merged_code, out, err = hubguard("merge", *shards_of(hubguard, root, tmp_path, count), "--format", "json")
+        merged = json.loads(out)
+        assert merged_code == code, err
+        assert merged["findings"] == report["findings"]
+        assert merged["summary"] == report["summary"]
+        assert merged["suppressed"] == report["suppressed"]
+
+
+def test_merge_writes_several_outputs_in_one_run_as_validate_does(whole, tmp_path, hubguard):
+    root, code, report = whole
+    shards = shards_of(hubguard, root, tmp_path, 2)
+    sarif, junit = tmp_path / "hubguard.sarif", tmp_path / "hubguard.xml"
+    merged_code, out, err = hubguard("merge", *shards, "--format", "text", "--format", f"sarif={sarif}",
+                                     "--format", f"junit={junit}", "--color", "never")
+    assert merged_code == code == 1
+    assert "ha/hub-parity" in out and "error(s)" in out
+    _, alone, _ = hubguard("merge", *shards, "--format", "sarif")
+    assert json.loads(sarif.read_text()) == json.loads(alone)
+    assert junit.read_text().count("<testcase") >= len(report["findings"])
+    suppressed = [r for r in json.loads(alone)["runs"][0]["results"] if r.get("suppressions")]
+    assert [s["suppressions"][0]["justification"] for s in suppressed] == ["reports run where the archive is"] * 2
+    code, out, err = hubguard("merge", *shards, "--quiet", "--exit-zero")
+    assert code == 0 and "ha/hub-parity" in out and "error(s)" not in out + err
+    code, _, err = hubguard("merge", *shards, "--format", "text", "--format", "json")
+    assert code == 2 and "only one format can go to stdout" in err
+
+
+@pytest.mark.parametrize("recipe, written", [("github-actions-sharded.yml", "hubguard.sarif"),
+                                             ("azure-pipelines-sharded.yml", "hubguard-junit.xml")])
+def test_the_sharded_recipes_merge_in_one_run(whole, tmp_path, hubguard, monkeypatch, recipe, written):
+    """The merge step of each sharded CI recipe, as written: one run, every output it uploads."""
+    import shlex
+    from pathlib import Path
+
+    root, code, _ = whole
+    text = (Path(__file__).resolve().parents[2] / "docs/ci" / recipe).read_text()
+    (line,) = [ln.strip().removeprefix("run: ") for ln in text.splitlines()
+               if ln.strip().removeprefix("run: ").startswith("hubguard merge ")]
+    shards = shards_of(hubguard, root, tmp_path, 2)
+    argv = [arg for arg in shlex.split(line)[2:] if "shard-*" not in arg]
+    monkeypatch.chdir(tmp_path)
+    merged_code, out, err = hubguard("merge", *shards, *argv)
+    assert merged_code == code == 1, err
+    assert "ha/hub-parity" in out and "ha/hub-parity" in (tmp_path / written).read_text()

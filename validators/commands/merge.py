@@ -1,28 +1,35 @@
-"""`hubguard merge`: the report of a whole run from the JSON reports of its `--shard K/N` runs."""
+"""`hubguard merge`: the report of a whole run from the JSON reports of its `--shard K/N` runs,
+written to the same outputs as `validate`'s and set against the baseline the shards found."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from hubguard.commands.validate import write_report
 from hubguard.report.outputs import Display, Output
-from hubguard.engine import collapse, suppress, suppressed_places, with_policy_severity
+from hubguard.engine import collapse, collapse_suppressed, suppress, suppressed_places, with_policy_severity
 from hubguard.errors import HubguardError
 from hubguard.findings import Finding, Report
 from hubguard.model import RepoContext
 from hubguard.policy import Policy
-from hubguard.report.shard_file import comment_index, finding_from_record, read_shards
+from hubguard.report.baseline import from_shard_record
+from hubguard.report.shard_file import comment_index, finding_from_record, read_shards, suppressed_from_record
 from hubguard.rules.registry import all_rules
 from hubguard.rules.runner import RuleRunner
 
+T = TypeVar("T")
 
-def run_merge(paths: list[Path], output_format: str, output: Path | None, fail_on: str, debug: bool = False) -> int:
-    return write_report(merge_shards(paths), [Output(output_format, output)], Display(), fail_on, debug=debug)
+
+def run_merge(paths: list[Path], outputs: list[Output], display: Display, fail_on: str, exit_zero: bool = False,
+              debug: bool = False) -> int:
+    return write_report(merge_shards(paths), outputs, display, fail_on, exit_zero, debug)
 
 
 def merge_shards(paths: list[Path]) -> Report:
     """The report of the unsharded run, from its shards: their findings, and the fleet rules run
-    over the summaries of every hub, folded together as `validate` folds one run's findings."""
+    over the summaries of every hub, folded together as `validate` folds one run's findings; then
+    what the baseline records, as `validate` leaves it out."""
     documents = read_shards(paths)
     sections = [document["shard"] for document in documents]
     run_hubs = list(sections[0]["hubs"])
@@ -42,22 +49,27 @@ def merge_shards(paths: list[Path]) -> Report:
         kept.extend(with_policy_severity(f, policy) for f in extra)
     findings = _attributed([finding_from_record(record) for section in sections for record in section["findings"]]) + kept
     suppressed |= {tuple(key) for section in sections for key in section["suppressed"]}
-    return Report(
+    silenced += _attributed([suppressed_from_record(record) for section in sections for record in section["suppressed_findings"]],
+                            lambda item: item.finding)
+    report = Report(
         findings=sorted(collapse(findings, run_hubs), key=Finding.sort_key),
         files=documents[0]["summary"]["files"],
         objects=sum(document["summary"]["objects"] for document in documents),
         hubs=run_hubs,
         suppressed=len(suppressed),
+        suppressed_findings=collapse_suppressed(silenced, run_hubs),
         notes=list(dict.fromkeys(note for document in documents for note in document.get("notes", []))),
         internal_errors=errors,
     )
+    baseline = sections[0].get("baseline")
+    return from_shard_record(report, baseline) if baseline is not None else report
 
 
-def _attributed(findings: list[Finding]) -> list[Finding]:
+def _attributed(items: list[T], finding: Callable[[T], Finding] = lambda item: item) -> list[T]:
     """A file finding that a shard could not attribute (no hub of that shard receives the file)
     carries no hub; where another shard attributed the same finding to its hubs, those stand."""
     def identity(f: Finding) -> tuple:
         return (f.rule, f.path, f.line, f.column, f.object, f.message)
 
-    attributed = {identity(f) for f in findings if f.hub is not None}
-    return [f for f in findings if f.hub is not None or identity(f) not in attributed]
+    attributed = {identity(finding(item)) for item in items if finding(item).hub is not None}
+    return [item for item in items if finding(item).hub is not None or identity(finding(item)) not in attributed]

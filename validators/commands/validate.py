@@ -48,11 +48,13 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
 
             options, scope_note = options_for_staged(path, options)
         report = validate(options) if options is not None else _empty(None)
-        if write_baseline is None and shard is None:  # inside: with --staged, the baseline is the one in the index
-            from hubguard.report.baseline import baseline_for, filter_known
+        if write_baseline is None:  # inside: with --staged, the baseline is the one in the index
+            from hubguard.report.baseline import baseline_for, filter_known, shard_record
 
             chosen = baseline_for(root, baseline, seen[0].policy.baseline if seen else None)
-            if chosen is not None:
+            if chosen is not None and report.shard is not None:
+                report.shard["baseline"] = shard_record(chosen)  # applied by `hubguard merge`, to the whole run
+            elif chosen is not None:
                 report = filter_known(report, chosen)
     if scope_note:
         report.notes.insert(0, scope_note)

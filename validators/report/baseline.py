@@ -62,15 +62,20 @@ def filter_known(report: Report, path: Path) -> Report:
     """The report without the findings recorded in the baseline `path`; they are counted in
     `baseline_known`. When more findings share a fingerprint than were recorded, the first ones
     (in report order) count as known and the rest are reported."""
-    salt, known = load(path)
-    remaining = Counter(known)
+    salt, recorded = load(path)
+    return without_known(report, salt, recorded, path.name)
+
+
+def without_known(report: Report, salt: str, recorded: Counter[str], name: str) -> Report:
+    """`filter_known` with the baseline `name` already read: its salt and recorded fingerprints."""
+    remaining = Counter(recorded)
     kept: list[Finding] = []
     known: list[Suppressed] = []
     for finding in report.findings:
         digest = fingerprint(finding, salt)
         if remaining[digest] > 0:
             remaining[digest] -= 1
-            known.append(Suppressed(finding, "baseline", f"recorded in the baseline {path.name}"))
+            known.append(Suppressed(finding, "baseline", f"recorded in the baseline {name}"))
         else:
             kept.append(finding)
     return replace(report, findings=kept, baseline_known=report.baseline_known + len(known),
@@ -99,6 +104,17 @@ def load(path: Path) -> tuple[str, Counter[str]]:
             raise HubguardError(f"{path}: not a hubguard baseline (bad entry {entry!r})")
         known[digest] += count
     return salt, known
+
+
+def shard_record(path: Path) -> dict:
+    """The baseline as a `--shard` run hands it to `hubguard merge`, which sets the whole run's
+    findings against it (a shard cannot: several findings may share a fingerprint across shards)."""
+    salt, recorded = load(path)
+    return {"file": path.name, "salt": salt, "fingerprints": dict(sorted(recorded.items()))}
+
+
+def from_shard_record(report: Report, record: dict) -> Report:
+    return without_known(report, record["salt"], Counter(record["fingerprints"]), record["file"])
 
 
 def _existing_salt(path: Path) -> str | None:

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from hubguard.errors import HubguardError
-from hubguard.findings import Finding, Severity
+from hubguard.findings import Finding, Severity, Suppressed
 from hubguard.model import RepoContext
 from hubguard.render.shard_plan import Shard
 from hubguard.report.suppressions import Suppression, comment_suppressions
 from hubguard.rules.registry import Rule, Scope
 from hubguard.rules.suppress.missing_reason import MISSING_REASON
 
-SHARD_FORMAT = 1
+SHARD_FORMAT = 2  # 2: suppressed findings with their reasons, and the baseline
 
 
 def finding_record(finding: Finding) -> dict:
@@ -59,8 +59,16 @@ def read_shards(paths: list[Path]) -> list[dict]:
     return [sections[i] for i in sorted(sections)]
 
 
+def suppressed_record(item: Suppressed) -> dict:
+    return {**finding_record(item.finding), "suppression": {"kind": item.kind, "reason": item.reason}}
+
+
+def suppressed_from_record(record: Mapping[str, Any]) -> Suppressed:
+    return Suppressed(finding_from_record(record), str(record["suppression"]["kind"]), str(record["suppression"]["reason"]))
+
+
 def shard_section(shard: Shard, run_hubs: list[str], findings: list[Finding], repo: RepoContext, rules: list[Rule],
-                  suppressed: set[tuple], internal_errors: list[str]) -> dict:
+                  suppressed: set[tuple], suppressed_findings: list[Suppressed], internal_errors: list[str]) -> dict:
     """What `merge` needs of this shard besides its report: its findings in full, the fleet rules'
     summaries of its hubs, those rules' policy settings, the comment suppressions that may cover
     their findings, and what it suppressed (counted once over all shards)."""
@@ -82,6 +90,7 @@ def shard_section(shard: Shard, run_hubs: list[str], findings: list[Finding], re
                   "missing_reason": any(rule.id == MISSING_REASON.id for rule in rules)},
         "comment_suppressions": comments,
         "suppressed": sorted([list(key) for key in suppressed], key=json.dumps),
+        "suppressed_findings": [suppressed_record(s) for s in suppressed_findings],
         "internal_errors": internal_errors,
     }
 
