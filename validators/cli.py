@@ -299,17 +299,19 @@ def update(template: Path | None, old_template: Path | None, path: Path, commit:
 
 @cli.group()
 def cache() -> None:
-    """The render cache: kustomize outputs kept between runs in the user cache directory."""
+    """The render cache: kustomize outputs and checked hubs kept between runs in the user cache directory."""
 
 
 @cache.command("clear")
 def cache_clear() -> None:
-    """Remove every entry of the render cache."""
-    from hubguard.render.build_cache import clear, default_directory
+    """Remove every entry of the render cache: kustomize outputs and hub records."""
+    from hubguard.render import build_cache, hub_records
 
-    directory = default_directory()
-    removed = clear(directory)
-    click.echo(f"hubguard: removed {removed} cached build(s) from {directory}", err=True)
+    directory = build_cache.default_directory()
+    removed = build_cache.clear(directory)
+    records = hub_records.clear(hub_records.default_directory())
+    click.echo(f"hubguard: removed {removed} cached build(s) from {directory} and {records} hub record(s) "
+               f"from {hub_records.default_directory()}", err=True)
 
 
 def _end_tools() -> None:

@@ -15,7 +15,9 @@ from hubguard.load.policy_file import load_policy
 from hubguard.load.sources import SourceLoader, discover, helm_chart_dirs, skipped_summary
 from hubguard.model import HubInventory, RepoContext, SourceFile
 from hubguard.policy import Policy
-from hubguard.render.build_cache import BuildCache, user_cache
+from hubguard.render.build_cache import BuildCache, tool_identity, user_cache
+from hubguard.render.hub_records import CheckedHub, FileDigests, HubRecords, Listing, shared_context
+from hubguard.render.hub_records import default_directory as hub_records_directory
 from hubguard.render.gitops_sources import RepositoryIdentity
 from hubguard.render.hubs import HubRender, Renderer
 from hubguard.report.suppressions import (
@@ -31,6 +33,7 @@ from hubguard.render.shard_plan import Shard
 from hubguard.report.shard_file import shard_section
 
 MISSING_REASON = "suppress/missing-reason"
+NAMED_HUBS = 5  # hubs named in a note; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -71,9 +74,11 @@ class ValidateOptions:
     focus: Focus | None = None  # report only what a change can alter (--changed-since, --staged)
     prepared: Prepared | None = None
     use_cache: bool = False  # kustomize outputs from the user's render cache (the CLI's default; --no-cache)
-    # Called with the checked repository (files, rendered hubs) before validate() returns: the HTML
-    # report draws its excerpts and egress maps from it without rendering twice.
+    # Called with the checked repository (files, policy) before validate() returns.
     observe: Callable[[RepoContext], None] | None = None
+    # Keep every hub's rendered objects in the repository `observe` sees (the HTML report draws
+    # egress maps from them); otherwise each hub is released once checked.
+    keep_hubs: bool = False
     shard: Shard | None = None  # check this share of the hubs (CI matrices); `hubguard merge` combines the shards
     # The pre-commit hook (--staged): with the secret rules alone, render only when a render can put
     # a value out of the file scan's sight. Findings then name no hub: only renders tell which hubs
@@ -262,14 +267,18 @@ def validate(options: ValidateOptions) -> Report:
                          "compares as it did before the change")
     # Whether the secret rules alone need renders is known once the files are loaded.
     secrets_only = options.lean_secrets and bool(rules) and all(rule.family == "secret" for rule in rules)
-    cache = user_cache() if options.use_cache and (names or context) else None
+    paths = loader.paths if loader is not None else [f.path for f in prepared.files]
+    records = _hub_records(options, policy, rules, in_run, paths) if names or context else None
+    recorded = {name: found for name in names + context if records is not None and (found := records.load(name))}
+    to_render = [name for name in names + context if name not in recorded]
+    cache = user_cache() if options.use_cache and to_render else None
     started: HubRenders | None = None
     if prepared is not None:
         files = prepared.files
     else:
         try:
-            if (names or context) and not secrets_only:  # kustomize runs while the files load: the renders read the few they need first
-                started = HubRenders(options.root, policy, loader, names + context, options.jobs, options.progress, cache)
+            if to_render and not secrets_only:  # kustomize runs while the files load: the renders read the few they need first
+                started = HubRenders(options.root, policy, loader, to_render, options.jobs, options.progress, cache)
                 started.wait_for_builds()
             files = loader.all()
         except BaseException:
@@ -286,33 +295,57 @@ def validate(options: ValidateOptions) -> Report:
     objects: dict[str, int] = {}
     hub_files: dict[str, set[str]] = {}
 
+    def kept(name: str, hub: CheckedHub) -> None:
+        """What later steps need of a checked hub (the cross-hub rules' summaries, its suppression
+        annotations, counts, the files it read and receives from); the hub itself is released:
+        memory stays flat in the number of hubs."""
+        raw.extend(hub.findings)
+        repo.summaries[name] = hub.summaries
+        repo.receives(name, hub.received)
+        for ref, own, path, line in hub.annotated:
+            suppression = annotation_suppression(own, path, line)
+            if suppression is not None:
+                annotations[(name, ref)] = suppression
+                # File-level findings (the secret rules read files) carry no hub: any hub's copy answers.
+                annotations.setdefault((None, ref), suppression)
+        objects[name] = hub.objects
+        hub_files[name] = set(hub.files)
+        notes.extend(note for note in hub.notes if note not in notes)
+
     def checked(name: str, result: HubRender) -> None:
-        """Every check of one hub, as it completes; then only what later steps need is kept (the
-        cross-hub rules' summaries, its suppression annotations, counts, the files it read), and
-        the hub is released: memory stays flat in the number of hubs."""
+        """Every check of one hub, as it completes; recorded for the next run when nothing failed."""
         hub = result.inventory
-        repo.received(hub)
-        raw.extend(runner.hub(hub))
-        raw.extend(runner.rendered(hub, by_path))
+        errors_before = len(internal_errors)
+        found = runner.hub(hub) + runner.rendered(hub, by_path)
         runner.summarise(hub)
-        _collect_annotations(hub, annotations)
-        objects[name] = len(hub.objects)
-        hub_files[name] = result.files
-        notes.extend(note for note in result.notes if note not in notes)
-        if options.observe is not None:  # the HTML report draws each hub's egress map: keep them
+        result_kept = CheckedHub.of(result, found, repo.summaries.get(name, {}))
+        kept(name, result_kept)
+        if records is not None and len(internal_errors) == errors_before:
+            records.save(name, result.inputs, result_kept)
+        if options.keep_hubs:
             repo.hubs[name] = hub
 
-    to_render = names + context
-    if secrets_only and to_render and why_render(repo, rules) is None:
-        to_render = []
+    if secrets_only and (names or context) and why_render(repo, rules) is None:
+        to_render, recorded = [], {}
+        if records is not None:
+            records.used.clear()
         notes.append("secret rules only: no hub rendered, as nothing in the repository moves a value into a rendered "
                      "object out of the file scan's sight (substitution into a secret's place, replacements, JSON "
                      "patches, ...); findings name no hub")
+    for name, hub in recorded.items():
+        kept(name, hub)
     if started is not None:
         for name, result in started.completed():
             checked(name, result)
     elif to_render:
         render_hubs(options.root, policy, files, to_render, options.jobs, options.progress, checked, cache)
+    if records is not None:
+        records.trim()
+        if records.used:
+            reused = sorted(records.used)
+            shown = ", ".join(reused[:NAMED_HUBS]) + (f" and {len(reused) - NAMED_HUBS} more" if len(reused) > NAMED_HUBS else "")
+            notes.append(f"{_plural(len(reused), 'hub')} unchanged since an earlier run, checks reused from the "
+                         f"cache: {shown} (--no-cache checks them again)")
     raw.extend(runner.files(files if focus is None else _focused_files(files, focus, [hub_files[n] for n in names if n in hub_files])))
     if options.shard is None or options.shard.runs_repository_rules:
         raw.extend(runner.repository())
@@ -345,6 +378,30 @@ def validate(options: ValidateOptions) -> Report:
         report.shard = shard_section(options.shard, in_run, findings, repo, rules, suppressed, report.suppressed_findings,
                                      internal_errors)
     return report
+
+
+def _hub_records(options: ValidateOptions, policy: Policy, rules: list[Rule], in_run: list[str],
+                 paths: list[str]) -> HubRecords | None:
+    """The user's hub records for this run (None with --no-cache, or when the HTML report needs
+    every hub's objects): one slot per hub under everything the hubs share."""
+    if not options.use_cache or options.keep_hubs:
+        return None
+    from hubguard.render.tools import find_tool
+
+    root = options.root
+    digests = FileDigests(root)
+    crd_prefixes = [p.strip().strip("/").removeprefix("./") for p in policy.schema.crd_paths]
+    schemas = [f"{rel}:{digests(rel)}" for rel in paths
+               if any(rel == p or rel.startswith(p + "/") or not p for p in crd_prefixes)]
+    repository = RepositoryIdentity.of(root, policy.repository.urls, policy.repository.sources)
+    shared = shared_context(tool_identity(find_tool("kubectl")), repr(policy),
+                            [rule.id for rule in rules] + [f"hub:{name}" for name in in_run] + schemas,
+                            [*repository.urls, *repository.branches, *repository.sources])
+    return HubRecords(hub_records_directory(), shared, root, Listing(paths), digests)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _focused_files(files: list[SourceFile], focus: Focus, read: list[set[str]]) -> list[SourceFile]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 
 class Severity(str, enum.Enum):
@@ -71,6 +72,17 @@ class Suppressed:
 
     def to_dict(self) -> dict:
         return {**self.finding.to_dict(), "suppression": {"kind": self.kind, "reason": self.reason}}
+
+
+def finding_record(finding: Finding) -> dict:
+    """A finding in full as JSON (with its key), for files hubguard reads back: shards, hub records."""
+    return {**finding.to_dict(), "key": finding.key}
+
+
+def finding_from_record(record: Mapping[str, Any]) -> Finding:
+    return Finding(rule=str(record["rule"]), severity=Severity(record["severity"]), path=record.get("path"),
+                   line=record.get("line"), column=record.get("column"), hub=record.get("hub"),
+                   object=record.get("object"), message=str(record["message"]), key=record.get("key"))
 
 
 @dataclass

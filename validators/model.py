@@ -182,6 +182,16 @@ class HubInventory:
     def engines_of(self, obj: K8sObject) -> dict[str, Location]:
         return self.managers.get((obj.kind, obj.namespace, obj.name, obj.source.path, obj.source.line), {})
 
+    @property
+    def received_paths(self) -> set[str]:
+        """The files this hub receives something from: its objects' documents (the kustomization,
+        for what a generator made) and the patches that target them."""
+        paths: set[str] = set()
+        for obj in self.objects:
+            written = obj.source.path if obj.generated else (obj.document.path if obj.document is not None else None)
+            paths.update(path for path in (written, *(d.path for d in obj.overrides)) if path)
+        return paths
+
     @cached_property
     def by_anchor(self) -> dict[str, list[K8sObject]]:
         """Objects by the file they are written in: their source document's, or for an object a
@@ -255,13 +265,13 @@ class RepoContext:
     receivers: dict[str, set[str]] = field(default_factory=dict)  # path -> hubs receiving something it writes
 
     def received(self, hub: HubInventory) -> None:
-        """Note the files `hub` receives something from (its objects' documents and the patches
-        that target them): file findings name the hubs that receive the file."""
-        for obj in hub.objects:
-            written = obj.source.path if obj.generated else (obj.document.path if obj.document is not None else None)
-            for path in (written, *(d.path for d in obj.overrides)):
-                if path:
-                    self.receivers.setdefault(path, set()).add(hub.name)
+        """Note the files `hub` receives something from: file findings name the hubs that receive
+        the file."""
+        self.receives(hub.name, hub.received_paths)
+
+    def receives(self, hub: str, paths: "Iterable[str]") -> None:
+        for path in paths:
+            self.receivers.setdefault(path, set()).add(hub)
 
     @property
     def hubs_in_run(self) -> list[str]:

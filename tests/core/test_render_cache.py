@@ -205,6 +205,8 @@ def test_two_runs_sharing_a_cache_at_once_agree_with_an_uncached_run(repo, tmp_p
     assert [p.name for p in entries if p.is_file() and not p.name.endswith(".entry")] == []  # no torn temporaries
     keys = [p.name.removesuffix(".entry") for p in entries if p.is_file()]
     assert len(keys) == 2 and all(BuildCache(cache, "any").get(key) for key in keys)
+    records = [p for p in (tmp_path / "xdg" / "hubguard" / "hubs").rglob("*") if p.is_file()]
+    assert sorted(p.suffix for p in records) == [".record", ".record"]  # one per hub, no torn temporaries
 
 
 def test_cache_clear_and_no_cache(repo, tmp_path, monkeypatch, hubguard):
@@ -215,5 +217,5 @@ def test_cache_clear_and_no_cache(repo, tmp_path, monkeypatch, hubguard):
     assert hubguard("validate", str(repo))[0] in (0, 1)
     assert len(list(default_directory().rglob("*.entry"))) == 2
     code, _, err = hubguard("cache", "clear")
-    assert code == 0 and "removed 2 cached build(s)" in err
-    assert not default_directory().exists()
+    assert code == 0 and "removed 2 cached build(s)" in err and "and 2 hub record(s)" in err
+    assert not default_directory().exists() and not (default_directory().parent / "hubs").exists()

@@ -46,5 +46,6 @@ def run_diff(path: Path, base: str | None, head: str | None, *, staged: bool, hu
 
 def _side(root: Path, label: str, hubs: tuple[str, ...], policy: Path | None, jobs: int | None) -> Side:
     seen: list[RepoContext] = []
-    report = validate(ValidateOptions(root=root, policy_path=policy, hubs=hubs, jobs=jobs, observe=seen.append))
+    report = validate(ValidateOptions(root=root, policy_path=policy, hubs=hubs, jobs=jobs, observe=seen.append,
+                                      keep_hubs=True))
     return Side(label, dict(seen[0].hubs) if seen else {}, report.findings)

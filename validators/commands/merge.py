@@ -13,8 +13,9 @@ from hubguard.errors import HubguardError
 from hubguard.findings import Finding, Report
 from hubguard.model import RepoContext
 from hubguard.policy import Policy
+from hubguard.findings import finding_from_record
 from hubguard.report.baseline import from_shard_record
-from hubguard.report.shard_file import comment_index, finding_from_record, read_shards, suppressed_from_record
+from hubguard.report.shard_file import comment_index, read_shards, suppressed_from_record
 from hubguard.rules.registry import all_rules
 from hubguard.rules.runner import RuleRunner
 

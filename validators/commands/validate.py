@@ -38,7 +38,8 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
         seen: list[RepoContext] = []
         options = ValidateOptions(root=root, policy_path=policy, hubs=hubs, select=select, ignore=ignore, jobs=jobs,
                                   progress=True, use_cache=use_cache, shard=shard, observe=seen.append,
-                                  lean_secrets=staged)
+                                  lean_secrets=staged,
+                                  keep_hubs=any(output.format == "html" for output in outputs))
         if changed_since:
             from hubguard.changed_since import options_for_changes
 

@@ -41,6 +41,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+EVERYTHING = "."  # in `Inputs.absent`: every path is at or under it (the render may read any file)
 
 
 @dataclass
@@ -165,7 +166,13 @@ class Renderer:
 
     # -- per hub ---------------------------------------------------------------------------
     def render_hub(self, hub: HubPolicy) -> HubRender:
-        walk = _HubWalk(hub.name, Follower(self.root, self.repository, self._repository_objects))
+        read_everything: list[bool] = []
+
+        def repository_objects() -> dict[tuple[str, str | None, str], list[K8sObject]]:
+            read_everything.append(True)  # any ConfigMap of the repository may answer: no input list says which
+            return self._repository_objects()
+
+        walk = _HubWalk(hub.name, Follower(self.root, self.repository, repository_objects))
         walk.push([Target(root.strip("/") or ".", NO_APPLY, None, None) for root in hub.roots], ())
         self._drain(walk)
         # A reference waiting for an object the hub may receive from a path rendered later (its
@@ -177,6 +184,8 @@ class Renderer:
             self._drain(walk)
         problems = walk.problems + [RenderProblem(message, location, hub.name, rule)
                                     for message, location, rule in walk.follower.problems]
+        if read_everything:
+            walk.inputs.absent.add(EVERYTHING)
         return HubRender(HubInventory(hub.name, hub, walk.objects, problems, walk.managers), problems, walk.inputs,
                          list(walk.follower.notes), walk.producers)
 

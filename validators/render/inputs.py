@@ -23,12 +23,11 @@ from hubguard.load.sources import SourceLoader
 from hubguard.model import K8sObject, SourceFile
 from hubguard.policy import HubPolicy
 from hubguard.render import kustomize
-from hubguard.render.hubs import Inputs, Rendered, Renderer
+from hubguard.render.hubs import EVERYTHING, Inputs, Rendered, Renderer
 
 FOLLOWED = {("kustomize.toolkit.fluxcd.io", "Kustomization"), ("argoproj.io", "Application"),
             ("argoproj.io", "ApplicationSet")}
 BEYOND_FILES = {("argoproj.io", "ApplicationSet"), ("source.extensions.fluxcd.io", "ArtifactGenerator")}
-EVERYTHING = "."  # in `Inputs.absent`: every path is at or under it
 _MARKERS = ("fluxcd.io", "argoproj.io")  # a file without either holds nothing to follow
 
 

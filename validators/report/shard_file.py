@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from hubguard.errors import HubguardError
-from hubguard.findings import Finding, Severity, Suppressed
+from hubguard.findings import Finding, Severity, Suppressed, finding_from_record, finding_record
 from hubguard.model import RepoContext
 from hubguard.render.shard_plan import Shard
 from hubguard.report.suppressions import Suppression, comment_suppressions
@@ -18,16 +18,6 @@ from hubguard.rules.registry import Rule, Scope
 from hubguard.rules.suppress.missing_reason import MISSING_REASON
 
 SHARD_FORMAT = 2  # 2: suppressed findings with their reasons, and the baseline
-
-
-def finding_record(finding: Finding) -> dict:
-    return {**finding.to_dict(), "key": finding.key}
-
-
-def finding_from_record(record: Mapping[str, Any]) -> Finding:
-    return Finding(rule=str(record["rule"]), severity=Severity(record["severity"]), path=record.get("path"),
-                   line=record.get("line"), column=record.get("column"), hub=record.get("hub"),
-                   object=record.get("object"), message=str(record["message"]), key=record.get("key"))
 
 
 def read_shards(paths: list[Path]) -> list[dict]:
