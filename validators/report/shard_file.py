@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from hubguard.errors import HubguardError
-from hubguard.findings import Finding, Severity, Suppressed, finding_from_record, finding_record
+from hubguard.findings import Finding, Suppressed, finding_from_record, finding_record
 from hubguard.model import RepoContext
 from hubguard.render.shard_plan import Shard
 from hubguard.report.suppressions import Suppression, comment_suppressions
