@@ -173,14 +173,18 @@ def dedent(text: str) -> str:
 
 
 def deployment(name: str = "web", *, replicas: object = 3, kind: str = "Deployment", namespace: str = "shop",
-               labels: str = "{app: web}", pod_spec: str = "") -> str:
-    """A minimal workload; `replicas=None` leaves the field out, `pod_spec` is indented for you."""
+               labels: str = "{app: web}", pod_spec: str = "", object_labels: str = "", image: str = "",
+               container: str = "") -> str:
+    """A minimal workload; `replicas=None` leaves the field out, `pod_spec` (and `container`, the
+    container's own fields) are indented for you; `object_labels` label the workload itself."""
     replicas_line = "" if replicas is None else f"  replicas: {replicas}\n"
     extra = textwrap.indent(dedent(pod_spec), "      ") if pod_spec else ""
+    own = textwrap.indent(dedent(container), "        ") if container else ""
+    labelled = f"  labels: {object_labels}\n" if object_labels else ""
     return (
-        f"apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n"
+        f"apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {namespace}\n{labelled}spec:\n"
         f"{replicas_line}  selector:\n    matchLabels: {labels}\n  template:\n    metadata:\n      labels: {labels}\n"
-        f"    spec:\n{extra}      containers:\n      - name: {name}\n        image: example/{name}:1.0\n"
+        f"    spec:\n{extra}      containers:\n      - name: {name}\n        image: {image or f'example/{name}:1.0'}\n{own}"
     )
 
 
