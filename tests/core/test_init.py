@@ -67,3 +67,14 @@ def test_a_repository_without_hubs_gets_a_valid_policy_that_shows_how_to_declare
 def test_init_on_a_missing_folder_is_a_usage_error(tmp_path, hubguard):
     code, _, err = hubguard("init", str(tmp_path / "nope"))
     assert code == 2 and "no such directory" in err
+
+
+def test_init_finds_a_traffic_manager_profile_written_in_bicep(make_repo, hubguard):
+    bicep = ("resource tm 'Microsoft.Network/trafficmanagerprofiles@2022-04-01' = {\n  name: 'tm'\n  properties: {\n"
+             "    monitorConfig: { path: '/healthz' }\n    endpoints: [\n      { name: 'seattle' }\n      { name: 'munich' }\n    ]\n  }\n}\n")
+    files = {**{k: v for k, v in REPO.items() if not k.endswith(".json")}, "infra/tm.bicep": bicep}
+    root = make_repo(files)
+    assert hubguard("init", str(root))[0] == 0
+    assert "\ntraffic_routing: [azure-traffic-manager]   # users reach the hubs through the Traffic Manager profile in infra/tm.bicep\n" in (root / ".hubguard.yaml").read_text()
+    code, out, err = hubguard("validate", str(root), "--select", "ha/traffic-routing")
+    assert code == 0, out + err

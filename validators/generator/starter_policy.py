@@ -32,7 +32,8 @@ def discover_repository(root: Path) -> Discovery:
     namespaces: set[str] = set()
     traffic_manager = None
     for src in loader.all():
-        if traffic_manager is None and src.kind in ("json", "yaml") and _TRAFFIC_MANAGER in (src.text or "").lower():
+        template = src.kind in ("json", "yaml") or src.path.endswith(".bicep")  # what ha/traffic-routing reads
+        if traffic_manager is None and template and _TRAFFIC_MANAGER in (src.text or "").lower():
             traffic_manager = src.path
         for doc in src.documents:
             namespaces.update(_namespaces(doc.data))

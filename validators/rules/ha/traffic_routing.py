@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from hubguard.findings import Finding, Location, Severity
-from hubguard.model import Document
+from hubguard.load.bicep import bicep_documents
+from hubguard.model import Document, RepoContext
 from hubguard.rules.ha.common import policy_location
 from hubguard.rules.registry import Rule, RuleContext, Scope
 
@@ -100,6 +101,14 @@ def find_profiles(doc: Document) -> list[Profile]:
     return profiles
 
 
+def repository_profiles(repo: RepoContext) -> list[Profile]:
+    """The profiles of the repository's ARM templates (JSON or YAML) and Bicep files."""
+    documents = list(repo.documents())
+    documents += [doc for src in repo.files if src.path.endswith(".bicep") and src.text and PROFILE_TYPE in src.text.lower()
+                  for doc in bicep_documents(src.path, src.text)]
+    return [profile for doc in documents for profile in find_profiles(doc)]
+
+
 def _named_after(endpoint: Endpoint, hub: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(hub.lower())}(?![a-z0-9])", endpoint.name.lower()) is not None
 
@@ -117,13 +126,13 @@ def _at(profile: Profile, *rest: object) -> Location:
 # what the repository must contain for each. Another kind (an external-dns/GSLB declaration) adds
 # an entry here, a finder like find_profiles, and its value to the schema.
 ROUTING_KINDS = {
-    "azure-traffic-manager": "Traffic Manager profile (Microsoft.Network/trafficManagerProfiles in an ARM template)",
+    "azure-traffic-manager": "Traffic Manager profile (Microsoft.Network/trafficManagerProfiles in an ARM template or Bicep file)",
 }
 
 
 def check_traffic(ctx: RuleContext) -> Iterator[Finding]:
     hubs = ctx.repo.hubs_in_run
-    profiles = [p for doc in ctx.repo.documents() for p in find_profiles(doc)]
+    profiles = repository_profiles(ctx.repo)
     if not profiles:
         # Only a routing the policy declares is demanded: many repositories route users elsewhere.
         for kind in ctx.policy.traffic_routing:
@@ -168,12 +177,21 @@ TRAFFIC = Rule(
     summary="The Traffic Manager profile lacks an enabled endpoint for a hub or a health-probe path, or the declared one is missing.",
     doc="""Users reach the hubs through a DNS traffic manager: an Azure Traffic Manager profile
 (`Microsoft.Network/trafficManagerProfiles` in an ARM template, anywhere in the repository, also
-inside nested deployments). For failover to work, every hub needs an enabled endpoint in it — an
+inside nested deployments, or in a `.bicep` file). For failover to work, every hub needs an enabled endpoint in it — an
 endpoint named after the hub, or whose `target` is the hub's `ingress_host` in .hubguard.yaml;
 inline `properties.endpoints`, child resources and `trafficManagerProfiles/externalEndpoints`
 resources all count — and the profile needs a health probe path (`monitorConfig.path`), or it
 keeps sending users to a hub whose application is down. `[parameters('x')]` values are read from
 the parameter's `defaultValue`.
+
+Bicep files are read as written, without a Bicep compiler: `resource` declarations of the profile
+type and its endpoints (inline `properties.endpoints`, `resource` blocks nested in the profile, and
+endpoint resources with `parent: <profile>`), `if (...)` conditions (the resource counts as
+declared), `[for hub in hubs: {...}]` loops over a literal array (a `param` default or a `var`),
+strings with `${...}`, and names of `param` defaults and `var`s. Any other expression (a function
+call, a module output, another resource's property) is kept as written and never guessed: an
+endpoint whose target is computed counts for a hub only when its name says which. `module`s and
+`.bicepparam` files are not followed.
 
 A profile is demanded only where the policy declares that kind of routing
 (`traffic_routing: [azure-traffic-manager]` in .hubguard.yaml): then a repository without one is a
