@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 from hubguard.findings import Location
 from hubguard.policy import HubPolicy, Policy
+
+
+_PARSE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +64,30 @@ class SourceFile:
     abspath: Path
     text: str | None = None  # None when skipped (binary, too large, not UTF-8, symlink)
     kind: str = "text"  # yaml | json | text | template | skipped
-    documents: list[Document] = field(default_factory=list)
-    error: ParseError | None = None
     note: str | None = None
+    # How its documents are parsed (YAML, JSON): on first use, since a run focused on a change, or
+    # one whose hubs come from their records, reads most files as text only, or not at all.
+    parser: Callable[[], tuple[list[Document], ParseError | None]] | None = field(default=None, repr=False, compare=False)
+    _parsed: tuple[list[Document], ParseError | None] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def documents(self) -> list[Document]:
+        return self._parse()[0]
+
+    @property
+    def error(self) -> ParseError | None:
+        return self._parse()[1]
+
+    def _parse(self) -> tuple[list[Document], ParseError | None]:
+        parsed = self._parsed
+        if parsed is None:
+            made = self.parser() if self.parser is not None else ([], None)
+            with _PARSE_LOCK:  # two threads may parse at once; every caller sees the same documents
+                if self._parsed is None:
+                    self._parsed = made
+                    self.parser = None
+                parsed = self._parsed
+        return parsed
 
     @property
     def lines(self) -> list[str]:

@@ -187,10 +187,10 @@ def load_text(rel: str, text: str, chart_dirs: tuple[str, ...] = (), abspath: Pa
         src.kind = "template"
     elif lower.endswith(YAML_SUFFIXES):
         src.kind = "yaml"
-        src.documents, src.error = parse_yaml(rel, text)
+        src.parser = lambda: parse_yaml(rel, text)
     elif lower.endswith(JSON_SUFFIXES):
         src.kind = "json"
-        src.documents, src.error = parse_json(rel, text)
+        src.parser = lambda: parse_json(rel, text)
     return src
 
 
