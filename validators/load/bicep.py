@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from hubguard.model import Document
 
@@ -277,27 +277,23 @@ class _Parser:
     def object(self) -> _Node:
         open_ = self.take()
         node = _Node("object", open_.line, open_.col)
-        while True:
-            self.skip_newlines()
-            tok = self.peek()
-            if tok is None:
-                return node
-            if tok.kind == "punct" and tok.text == "}":
-                self.i += 1
-                return node
-            if tok.text == "@":
-                self.skip_decorator()
-                continue
-            if tok.kind == "word" and tok.text == "resource" and not self.is_(":", 1):
-                resource = self.resource()
-                if resource is not None:
-                    node.resources.append(resource)
-                continue
+        self.entries("}", lambda tok: self.member(node, tok))
+        return node
+
+    def member(self, node: _Node, tok: _Token) -> None:
+        """One entry of an object: `key: value`, a decorator, or a nested `resource`."""
+        if tok.text == "@":
+            self.skip_decorator()
+        elif tok.kind == "word" and tok.text == "resource" and not self.is_(":", 1):
+            resource = self.resource()
+            if resource is not None:
+                node.resources.append(resource)
+        else:
             key = tok.text if tok.kind != "str" else "".join(p for p in tok.parts if isinstance(p, str))
             self.i += 1
             if not self.is_(":"):
                 self.skip_until({"\n", "}"})
-                continue
+                return
             self.i += 1
             node.items.append((key, self.expression()))
 
@@ -306,17 +302,23 @@ class _Parser:
         if self.peek() is not None and self.peek().text == "for":
             return self.loop(open_)
         node = _Node("array", open_.line, open_.col)
+        self.entries("]", lambda tok: node.items.append(self.expression()))
+        return node
+
+    def entries(self, close: str, read: Callable[[_Token], None]) -> None:
+        """The entries of an object or array up to `close`, one per line or between commas; `read`
+        takes one at the cursor (a token it cannot read, as a stray `)`, is stepped over)."""
         while True:
             self.skip_newlines()
             tok = self.peek()
             if tok is None:
-                return node
-            if tok.kind == "punct" and tok.text == "]":
+                return
+            if tok.kind == "punct" and tok.text == close:
                 self.i += 1
-                return node
+                return
             before = self.i
-            node.items.append(self.expression())
-            self.i += self.i == before  # a stray `)`: step over it
+            read(tok)
+            self.i += self.i == before
 
     def loop(self, open_: _Token) -> _Node:
         """`[for item in iterable: body]` or `[for (item, index) in ...: body]`, after `[`."""
