@@ -51,6 +51,8 @@ CASES = [
     ("parameter-target", template([endpoint("seattle"), endpoint("second", "[parameters('munichHost')]")],
                                   parameters={"munichHost": {"type": "string", "defaultValue": "ratings.munich.example.local"}}), []),
     ("nested-deployment", template(BOTH, nested=True), []),
+    # endpoints from a parameter without a default: not known, so no hub is said to lack one
+    ("endpoints-from-a-parameter", template("[parameters('endpoints')]"), []),
     # missing endpoint for munich: a finding for munich at the profile
     ("missing-endpoint", template([endpoint("seattle")]), [(PROFILE_NAME, "munich")]),
     ("name-is-not-a-prefix-match", template([endpoint("seattle"), endpoint("munichen")]), [(PROFILE_NAME, "munich")]),

@@ -123,3 +123,46 @@ def test_a_hostile_bicep_file_is_read_without_crashing(make_repo, hubguard, bice
     files = flux_hub_repo({"deploy.yaml": web_deployment()}, hubs=HUBS, extra={"infra/traffic.bicep": bicep})
     code, out, err = hubguard("validate", str(make_repo(files)), "--select", RULE)
     assert code in (0, 1) and "internal" not in err and "Traceback" not in err, err
+
+
+RANGE_LOOP = """param hubs array = ['seattle', 'munich']
+
+resource tm 'Microsoft.Network/trafficManagerProfiles@2022-04-01' = {
+  name: 'ratings'
+  location: 'global'
+  properties: {
+    monitorConfig: { protocol: 'HTTPS', port: 443, path: '/healthz' }
+    endpoints: [for i in range(0, length(hubs)): {
+      name: 'endpoint-${hubs[i]}'
+      type: 'Microsoft.Network/trafficManagerProfiles/externalEndpoints'
+      properties: {
+        target: apps[i].outputs.fqdn
+      }
+    }]
+  }
+}
+"""
+
+
+def test_a_loop_counted_with_range_and_length_is_expanded(make_repo, validate_json):
+    assert run(make_repo, validate_json, RANGE_LOOP) == []
+    bicep = RANGE_LOOP.replace("['seattle', 'munich']", "['seattle', 'oslo']")
+    assert run(make_repo, validate_json, bicep) == [("infra/traffic.bicep", line_of(bicep, "name: 'ratings'"), "munich")]
+
+
+@pytest.mark.parametrize("endpoints", [
+    "endpoints: endpoints",  # a param without a default
+    "endpoints: [for e in regions.outputs.endpoints: {\n      name: e.name\n    }]",  # a module's output
+], ids=["parameter", "loop-over-a-module-output"])
+def test_endpoints_that_cannot_be_known_are_not_said_to_be_missing(make_repo, validate_json, endpoints):
+    bicep = ("param endpoints object[]\n\nresource tm 'Microsoft.Network/trafficManagerProfiles@2022-04-01' = {\n"
+             f"  name: 'ratings'\n  properties: {{\n    monitorConfig: {{ protocol: 'HTTPS', port: 443 }}\n    {endpoints}\n  }}\n}}\n")
+    # the probe path is still judged
+    assert run(make_repo, validate_json, bicep) == [("infra/traffic.bicep", line_of(bicep, "monitorConfig:"), None)]
+
+
+def test_endpoints_added_to_a_profile_declared_elsewhere_are_not_a_profile(make_repo, validate_json):
+    bicep = ("param profileName string\n\nresource tm 'Microsoft.Network/trafficmanagerprofiles@2022-04-01' existing = {\n"
+             "  name: profileName\n}\n\nresource ep 'Microsoft.Network/trafficmanagerprofiles/ExternalEndpoints@2022-04-01' = {\n"
+             "  parent: tm\n  name: 'seattle'\n  properties: {\n    target: 'ratings.seattle.example.local'\n  }\n}\n")
+    assert run(make_repo, validate_json, bicep) == []

@@ -22,6 +22,9 @@ from hubguard.model import Document
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"\d+")
+_QUOTED = re.compile(r"'[^'\\]*'")
+_CALL = re.compile(r"(length|range)\((.*)\)", re.S)
+_INDEX = re.compile(r"(.+)\[([^\[\]]+)\]", re.S)
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "'": "'", "\\": "\\", "$": "$"}
 _CLOSING = {"(": ")", "[": "]", "{": "}"}
 MAX_DEPTH = 64  # nesting read into values; deeper is kept as text (a hostile file cannot exhaust the stack)
@@ -60,6 +63,7 @@ class _Resource:
     line: int
     col: int
     body: _Node
+    existing: bool = False  # a reference to a resource declared elsewhere, not a declaration
 
 
 def bicep_documents(path: str, text: str) -> list[Document]:
@@ -233,13 +237,14 @@ class _Parser:
         if symbol is None or symbol.kind != "word" or kind is None or kind.kind != "str":
             self.skip_until({"\n"})
             return None
+        existing = self.is_("existing")
         self.skip_until({"=", "\n"})
         if not self.is_("="):
-            return None  # `existing` without a body, or not Bicep
+            return None  # not Bicep
         self.i += 1
         body = self.expression()
         type_name = "".join(p for p in kind.parts if isinstance(p, str)).split("@", 1)[0]
-        return _Resource(symbol.text, type_name, kind.line, kind.col, body) if start is not None else None
+        return _Resource(symbol.text, type_name, kind.line, kind.col, body, existing) if start is not None else None
 
     def expression(self, stops: frozenset[str] = frozenset()) -> _Node:
         """A value: an object, an array or loop, a string, or any other expression as its text."""
@@ -352,7 +357,7 @@ class _Arm:
         children: dict[str, list[_Resource]] = {}
         top: list[_Resource] = []
         for resource in self.parser.resources:
-            parent = _item(resource.body, "parent")
+            parent = _item(resource, "parent")
             if parent is not None and parent.kind == "raw" and parent.text in symbols:
                 children.setdefault(parent.text, []).append(resource)
             else:
@@ -362,19 +367,31 @@ class _Arm:
             self.emit(resource, resources, ("resources",), children)
         return Document(path, 0, {"resources": resources}, 1, _Positions(self.positions))
 
-    def emit(self, resource: _Resource, into: list, at: tuple, children: dict[str, list[_Resource]]) -> None:
+    def emit(self, resource: _Resource, into: list, at: tuple, children: dict[str, list[_Resource]], parent: str = "") -> None:
+        """`resource` (one per item of its loop) into the list `into` at path `at`, its children in
+        its `resources`. A resource that is only referenced (`existing`) is not one of this file's:
+        its children stand alone, named `<parent>/<child>` as ARM names them."""
         if id(resource) in self._emitted:
             return
         self._emitted.add(id(resource))
         body, scopes = resource.body, [{}]
         if body.kind == "for" and body.body is not None:
             scopes, body = self.scopes(body, {}), body.body
+        if resource.existing:
+            named = self.value(_item(resource, "name") or _Node("raw", 0, 0), {}, None)
+            for child in [*body.resources, *children.get(resource.symbol, [])]:
+                self.emit(child, into, at, children, parent=str(named or resource.symbol))
+            return
         for scope in scopes:
             path = (*at, len(into))
             data = self.value(body, scope, path)
             if not isinstance(data, dict):
                 continue
             data = dict(data)  # a body named by a var is that var's (shared) value
+            if parent:
+                data["name"] = f"{parent}/{data.get('name')}"
+            if scope is _UNKNOWN_ITEMS:  # as ARM writes a loop: how many is not known here
+                data["copy"] = {"count": "unknown"}
             data["type"] = resource.type
             self.positions[(*path, "type")] = (resource.line, resource.col)
             nested = [*body.resources, *children.get(resource.symbol, [])]
@@ -388,8 +405,8 @@ class _Arm:
         """One scope per item of the loop's array; one scope with the loop variable unknown (left as
         written) when the array is not literal, or when the file has already made too many values."""
         items = self.value(loop.iterable, scope, None) if loop.iterable is not None else None
-        if not isinstance(items, list) or not items or self._budget <= 0:
-            return [scope]
+        if not isinstance(items, list) or self._budget <= 0:
+            return [_UNKNOWN_ITEMS]
         names = loop.names
         return [{**scope, **({names[0]: item} if names else {}), **({names[1]: index} if len(names) > 1 else {})}
                 for index, item in enumerate(items)]
@@ -403,8 +420,11 @@ class _Arm:
         if node.kind == "array":
             return [self.value(child, scope, None if path is None else (*path, index)) for index, child in enumerate(node.items)]
         if node.kind == "for" and node.body is not None:
+            scopes = self.scopes(node, scope)
+            if scopes[:1] == [_UNKNOWN_ITEMS] and scopes[0] is _UNKNOWN_ITEMS:
+                return f"[for ... in {node.iterable.text if node.iterable is not None else ''}]"  # items not known
             return [self.value(node.body, inner, None if path is None else (*path, index))
-                    for index, inner in enumerate(self.scopes(node, scope))]
+                    for index, inner in enumerate(scopes)]
         if node.kind == "str":
             return "".join(part if isinstance(part, str) else self.interpolated(part[1], scope) for part in node.parts)
         return self.raw(node.text, scope)
@@ -413,13 +433,31 @@ class _Arm:
         found = self.raw(text, scope)
         return str(found).lower() if isinstance(found, bool) else str(found) if isinstance(found, (str, int)) and found != text else "${" + text + "}"
 
-    def raw(self, text: str, scope: dict) -> Any:
-        """A bare name of a loop variable, param or var (also `a.b` into an object), a number, a
-        boolean or null; else the expression as written."""
+    def raw(self, text: str, scope: dict, depth: int = 0) -> Any:
+        """What an expression evaluates to where that can be known: a number, a boolean, null, a
+        quoted string, a loop variable, param or var (`a.b` into an object, `a[i]` into an array),
+        `length(x)` and `range(start, count)` (how Bicep loops count); else the text as written."""
+        text = text.strip()
         if _NUMBER.fullmatch(text):
             return int(text)
         if text in ("true", "false", "null"):
             return {"true": True, "false": False, "null": None}[text]
+        if _QUOTED.fullmatch(text):
+            return text[1:-1]
+        if depth > MAX_DEPTH:
+            return text
+        if (call := _CALL.fullmatch(text)) is not None:
+            args = [self.raw(arg, scope, depth + 1) for arg in _arguments(call.group(2))]
+            if call.group(1) == "length" and len(args) == 1 and isinstance(args[0], (list, dict, str)) and args[0] != call.group(2):
+                return len(args[0])
+            if call.group(1) == "range" and len(args) == 2 and all(type(a) is int for a in args) and 0 <= args[1] <= MAX_VALUES:
+                return list(range(args[0], args[0] + args[1]))
+            return text
+        if (index := _INDEX.fullmatch(text)) is not None:
+            base, key = self.raw(index.group(1), scope, depth + 1), self.raw(index.group(2), scope, depth + 1)
+            if isinstance(base, list) and type(key) is int and 0 <= key < len(base):
+                return base[key]
+            return base[key] if isinstance(base, dict) and isinstance(key, str) and key in base else text
         names = text.split(".")
         if not all(_WORD.fullmatch(name) for name in names):
             return text
@@ -442,7 +480,27 @@ class _Arm:
         return found
 
 
-def _item(node: _Node, key: str) -> _Node | None:
+def _arguments(text: str) -> list[str]:
+    """A call's arguments: split at the commas outside brackets and strings."""
+    args, depth, quoted, start = [], 0, False, 0
+    for at, ch in enumerate(text):
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch in "([{":
+            depth += 1
+        elif not quoted and ch in ")]}":
+            depth -= 1
+        elif not quoted and ch == "," and depth == 0:
+            args.append(text[start:at])
+            start = at + 1
+    return [*args, text[start:]] if text.strip() else args
+
+
+_UNKNOWN_ITEMS: dict = {}  # the one scope of a loop whose items cannot be known
+
+
+def _item(resource: _Resource, key: str) -> _Node | None:
+    node = resource.body
     body = node.body if node.kind == "for" else node
     if body is None or body.kind != "object":
         return None

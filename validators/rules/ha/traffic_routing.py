@@ -33,6 +33,9 @@ class Profile:
     path: tuple
     data: dict
     endpoints: list[Endpoint] = field(default_factory=list)
+    # False when some endpoints come from what is not evaluated here (a parameter without a default,
+    # a loop whose items are not known): no hub is then said to lack one.
+    endpoints_known: bool = True
 
 
 def _resolve(value: object, doc: Document) -> str:
@@ -79,12 +82,18 @@ def find_profiles(doc: Document) -> list[Profile]:
             props = resource.get("properties") if isinstance(resource.get("properties"), dict) else {}
             if kind == PROFILE_TYPE:
                 profile = Profile(doc, _resolve(resource.get("name"), doc), path, resource)
-                for i, item in enumerate(props.get("endpoints") or []):
+                inline = props.get("endpoints") or []
+                copies = props.get("copy") if isinstance(props.get("copy"), list) else []
+                profile.endpoints_known = isinstance(inline, list) and not any(
+                    isinstance(c, dict) and c.get("name") == "endpoints" for c in copies)
+                for i, item in enumerate(inline if isinstance(inline, list) else []):
                     if isinstance(item, dict):
                         profile.endpoints.append(_endpoint(item, (*path, "properties", "endpoints", i), doc))
+                        profile.endpoints_known &= "copy" not in item
                 for i, child in enumerate(resource.get("resources") or []):
                     if isinstance(child, dict) and _is_endpoint(child):
                         profile.endpoints.append(_endpoint(child, (*path, "resources", i), doc))
+                        profile.endpoints_known &= "copy" not in child
                 profiles.append(profile)
             elif _is_endpoint(resource):
                 loose.append((resource, path))
@@ -98,6 +107,7 @@ def find_profiles(doc: Document) -> list[Profile]:
         owners = [p for p in profiles if p.name == parent] or (profiles if len(profiles) == 1 else [])
         for owner in owners:
             owner.endpoints.append(_endpoint(resource, path, doc))
+            owner.endpoints_known &= "copy" not in resource
     return profiles
 
 
@@ -152,6 +162,8 @@ def check_traffic(ctx: RuleContext) -> Iterator[Finding]:
                 "it keeps routing users to a hub whose application is down",
                 _at(profile, "properties", "monitorConfig") if isinstance(monitor, dict) else _at(profile, "properties"),
             )
+        if not profile.endpoints_known:
+            continue  # which hubs its endpoints serve is not known here: none is said to lack one
         for hub in hubs:
             host = ctx.policy.hubs[hub].ingress_host
             mine = [e for e in profile.endpoints if _named_after(e, hub) or _targets(e, host)]
@@ -182,16 +194,19 @@ endpoint named after the hub, or whose `target` is the hub's `ingress_host` in .
 inline `properties.endpoints`, child resources and `trafficManagerProfiles/externalEndpoints`
 resources all count — and the profile needs a health probe path (`monitorConfig.path`), or it
 keeps sending users to a hub whose application is down. `[parameters('x')]` values are read from
-the parameter's `defaultValue`.
+the parameter's `defaultValue`. A profile whose endpoints come from what is not evaluated (a
+parameter without a default, a `copy` loop, a loop over a module output) is checked for its probe
+path only: no hub is said to lack an endpoint that may be there.
 
 Bicep files are read as written, without a Bicep compiler: `resource` declarations of the profile
 type and its endpoints (inline `properties.endpoints`, `resource` blocks nested in the profile, and
 endpoint resources with `parent: <profile>`), `if (...)` conditions (the resource counts as
-declared), `[for hub in hubs: {...}]` loops over a literal array (a `param` default or a `var`),
-strings with `${...}`, and names of `param` defaults and `var`s. Any other expression (a function
-call, a module output, another resource's property) is kept as written and never guessed: an
-endpoint whose target is computed counts for a hub only when its name says which. `module`s and
-`.bicepparam` files are not followed.
+declared), `[for hub in hubs: {...}]` and `[for i in range(0, length(hubs)): {...}]` loops over a literal
+array (a `param` default or a `var`), strings with `${...}`, names of `param` defaults and `var`s,
+`a.b` and `a[i]`. Any other expression (a function call, a module output, another resource's
+property) is kept as written and never guessed: an endpoint whose target is computed counts for a
+hub only when its name says which. Endpoints of a profile declared elsewhere (`existing`) stand
+alone, named `<profile>/<endpoint>`. `module`s and `.bicepparam` files are not followed.
 
 A profile is demanded only where the policy declares that kind of routing
 (`traffic_routing: [azure-traffic-manager]` in .hubguard.yaml): then a repository without one is a
