@@ -1,17 +1,29 @@
 """The git index, or a commit, as a folder: what the next commit will contain (or what a commit
 held), written to a temporary directory outside the repository so that kustomize renders that
-state. Reads the index and the object database; never writes either."""
+state. Reads the index and the object database; never writes either.
+
+Both are written by two git processes whatever their size: one lists the entries (`git ls-files
+--stage`, `git ls-tree -r`), one streams every blob (`git cat-file --batch`). Blobs are written as
+stored: no smudge filter (an LFS filter would reach the network), no end-of-line conversion, no
+executable bit; symlinks are not written (not followed) and submodules are other repositories.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
-import stat
+import subprocess
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from hubguard.errors import HubguardError
+
+REGULAR_FILES = {b"100644", b"100755"}  # not 120000 (symlink) nor 160000 (gitlink: a submodule)
+COMMITTED = {b"0", b"2"}  # index stages: during a merge conflict, "ours" (2) is what would be committed
+NO_LOCKS = {"GIT_OPTIONAL_LOCKS": "0"}  # never refresh (write) the index's stat cache
 
 
 def _repo(path: Path):
@@ -26,25 +38,17 @@ def _repo(path: Path):
 @contextmanager
 def staged_tree(root: Path) -> Iterator[Path]:
     """Yields the folder that corresponds to `root` in a materialised copy of the index."""
-    repo = _repo(root)
-    top = Path(repo.working_tree_dir).resolve()
-    prefix = root.resolve().relative_to(top)
-    target = Path(tempfile.mkdtemp(prefix="hubguard-staged-"))
-    try:
-        for (path, stage), entry in repo.index.entries.items():
-            if stage not in (0, 2):  # during a merge conflict, "ours" is what would be committed
-                continue
-            if stat.S_ISLNK(entry.mode) or stat.S_ISDIR(entry.mode) or (entry.mode & 0o170000) == 0o160000:
-                continue  # symlinks are not followed and submodules are other repositories
-            rel = Path(path)
-            if prefix != Path(".") and prefix not in rel.parents:
-                continue
-            out = target / rel
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(repo.odb.stream(entry.binsha).read())
-        yield target / prefix
-    finally:
-        shutil.rmtree(target, ignore_errors=True)
+    top, prefix = _top_and_prefix(root)
+    listing = _git(top, "ls-files", "--stage", "-z")
+    entries = []
+    for record in listing.split(b"\0"):
+        if record:  # <mode> <object> <stage>\t<path>
+            meta, path = record.split(b"\t", 1)
+            mode, sha, stage = meta.split(b" ")
+            if mode in REGULAR_FILES and stage in COMMITTED:
+                entries.append((sha, path))
+    with _materialised(top, prefix, entries, "hubguard-staged-") as folder:
+        yield folder
 
 
 def resolve_commit(root: Path, ref: str) -> str:
@@ -78,22 +82,91 @@ def default_base(root: Path) -> str:
 @contextmanager
 def commit_tree(root: Path, ref: str) -> Iterator[Path]:
     """Yields the folder that corresponds to `root` in a materialised copy of commit `ref`."""
-    repo = _repo(root)
-    top = Path(repo.working_tree_dir).resolve()
-    prefix = root.resolve().relative_to(top)
-    commit = repo.commit(resolve_commit(root, ref))
-    target = Path(tempfile.mkdtemp(prefix="hubguard-commit-"))
+    commit = resolve_commit(root, ref)
+    top, prefix = _top_and_prefix(root)
+    listing = _git(top, "ls-tree", "-r", "--full-tree", "-z", commit)
+    entries = []
+    for record in listing.split(b"\0"):
+        if record:  # <mode> <type> <object>\t<path>
+            meta, path = record.split(b"\t", 1)
+            mode, kind, sha = meta.split(b" ")
+            if kind == b"blob" and mode in REGULAR_FILES:
+                entries.append((sha, path))
+    with _materialised(top, prefix, entries, "hubguard-commit-") as folder:
+        yield folder
+
+
+def _top_and_prefix(root: Path) -> tuple[Path, str]:
+    """The work tree's top folder, and `root` relative to it ("" for the top itself)."""
+    top = Path(_repo(root).working_tree_dir).resolve()
+    prefix = root.resolve().relative_to(top).as_posix()
+    return top, "" if prefix == "." else prefix
+
+
+def _git(top: Path, *args: str) -> bytes:
+    ran = subprocess.run(["git", "-C", str(top), *args], capture_output=True, env={**os.environ, **NO_LOCKS})
+    if ran.returncode != 0:
+        raise HubguardError(f"git {args[0]} failed: {ran.stderr.decode(errors='replace').strip()[:300]}")
+    return ran.stdout
+
+
+@contextmanager
+def _materialised(top: Path, prefix: str, entries: list[tuple[bytes, bytes]], label: str) -> Iterator[Path]:
+    """A temporary folder holding each (object, repository path) entry under `prefix`; yields the
+    folder that corresponds to `prefix`, removed afterwards."""
+    target = tempfile.mkdtemp(prefix=label)
     try:
-        for blob in commit.tree.traverse():
-            if blob.type != "blob" or stat.S_ISLNK(blob.mode):
-                continue  # trees are walked into, symlinks not followed, submodules are other repositories
-            rel = Path(blob.path)
-            if prefix != Path(".") and prefix not in rel.parents:
+        wanted: dict[bytes, list[str]] = {}
+        for sha, raw in entries:
+            rel = os.fsdecode(raw)
+            if prefix and not rel.startswith(prefix + "/"):
                 continue
-            out = target / rel
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(blob.data_stream.read())
-        (target / prefix).mkdir(parents=True, exist_ok=True)
-        yield target / prefix
+            if any(part in ("", ".", "..", ".git") for part in rel.split("/")):
+                continue  # git refuses such paths; a crafted index must not write outside the copy
+            wanted.setdefault(sha, []).append(os.path.join(target, rel))
+        _write_blobs(top, wanted)
+        folder = os.path.join(target, prefix) if prefix else target
+        os.makedirs(folder, exist_ok=True)  # nothing staged under `prefix`: an empty folder
+        yield Path(folder)
     finally:
         shutil.rmtree(target, ignore_errors=True)
+
+
+def _write_blobs(top: Path, wanted: dict[bytes, list[str]]) -> None:
+    """Every object of `wanted` read from one `git cat-file --batch` and written to its paths."""
+    if not wanted:
+        return
+    process = subprocess.Popen(["git", "-C", str(top), "cat-file", "--batch"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, **NO_LOCKS})
+    assert process.stdin is not None and process.stdout is not None
+    requests = b"".join(sha + b"\n" for sha in wanted)
+
+    def feed() -> None:  # from another thread: git's answers fill the pipe before all names are sent
+        try:
+            process.stdin.write(requests)
+            process.stdin.close()
+        except OSError:  # git ended early (killed, or an error reported below)
+            pass
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    folders: set[str] = set()
+    try:
+        for sha, paths in wanted.items():
+            header = process.stdout.readline().split()  # <object> blob <size>, or <object> missing
+            if len(header) != 3 or header[1] != b"blob":
+                raise HubguardError(f"git object {sha.decode()} cannot be read ({b' '.join(header[1:]).decode() or 'no answer'})")
+            data = process.stdout.read(int(header[2]))
+            process.stdout.read(1)  # the newline after each object
+            for path in paths:
+                folder = os.path.dirname(path)
+                if folder not in folders:
+                    os.makedirs(folder, exist_ok=True)
+                    folders.add(folder)
+                with open(path, "wb") as out:
+                    out.write(data)
+    finally:
+        process.kill()
+        process.wait()
+        feeder.join()
+        process.stdout.close()
