@@ -86,11 +86,12 @@ def test_the_walk_resolves_references_exactly_as_path_resolve(tmp_path):
     (root / "overlay").mkdir()
     resolve = kustomize._Resolver()
     for ref in ["../base/cm.yaml", "../base/link.yaml", "../alias/link.yaml", "../alias/../base/cm.yaml",
-                "../out/repo/base/cm.yaml", "../out", "..", ".", "../base/", "../missing/x.yaml", "../../outside.yaml"]:
-        path = root / "overlay" / ref
-        assert resolve(path) == path.resolve(), ref
-        assert resolve(path) == path.resolve(), ref  # and again, from the remembered folders
-    assert resolve(root / "base" / "link.yaml") == Path(root / "elsewhere" / "real.yaml").resolve()
+                "../out/repo/base/cm.yaml", "../out", "..", ".", "../base/", "../missing/x.yaml", "../../outside.yaml",
+                "", "./../base/cm.yaml", "..//base//cm.yaml", "../base/./cm.yaml", "../alias/", str(root / "base")]:
+        joined = os.path.join(root / "overlay", ref)  # as the walker joins: strings, not normalised by Path
+        assert resolve(joined) == str((root / "overlay" / ref).resolve()), ref
+        assert resolve(joined) == str((root / "overlay" / ref).resolve()), ref  # and again, from the remembered folders
+    assert resolve(str(root / "base" / "link.yaml")) == str(Path(root / "elsewhere" / "real.yaml").resolve())
 
 
 def _env_of_build(monkeypatch, tmp_path) -> dict:

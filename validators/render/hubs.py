@@ -161,6 +161,7 @@ class Renderer:
         # while one hub's output is parsed and checked in Python, the next builds already run.
         self._builds = threading.BoundedSemaphore(max(1, jobs or os.cpu_count() or 2))
         self._walking = threading.Lock()
+        self._walker = kustomize.Walker(self.root, self._documents)  # a base shared by hubs is read once
         self.builds_started = 0
         self.build_started = threading.Condition()
 
@@ -331,7 +332,7 @@ class Renderer:
                 out.problems.append((f"component {component!r} of the Flux Kustomization does not exist", None))
                 return out
             with self._walking:
-                graph = kustomize.walk(directory, self.root, self._documents)
+                graph = self._walker.walk(directory)
             out.inputs.files |= graph.files
             out.inputs.absent |= graph.absent
             if graph.refused or graph.missing:
@@ -382,7 +383,7 @@ class Renderer:
         # One walk at a time: walks are pure Python, so side by side under the GIL they would
         # only delay every hub's first build until all the walks were done.
         with self._walking:
-            graph = kustomize.walk(directory, self.root, self._documents)
+            graph = self._walker.walk(directory)
         out.inputs.files |= graph.files
         out.inputs.absent |= graph.absent
         kfile = kustomize.kustomization_file(directory)

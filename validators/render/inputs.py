@@ -62,7 +62,7 @@ class InputGraph(Renderer):
         if kustomize.kustomization_file(directory) is None:
             rendered = self._plain_directory(directory)
         else:
-            graph = kustomize.walk(directory, self.root, self._documents)
+            graph = self._walker.walk(directory)
             rendered = Rendered(inputs=Inputs(set(graph.files), set(graph.absent)))
             rendered.objects = [obj for path in graph.resources for obj in self._followed_objects(path)]
             if rendered.objects and _may_rewrite(graph, self._documents):
