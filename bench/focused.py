@@ -9,7 +9,8 @@ On the 20 hubs x 100 apps corpus (a committed git repository), one change at a t
 For each: `validate --changed-since HEAD` on the changed work tree, `validate --staged` with the change
 staged, and a full `validate` of the changed tree, all with the render cache that a full run of the
 unchanged tree filled (a developer's machine, or CI with its cache step), so that the ratios
-compare like with like; and, for the overlay change, `--changed-since` without ha/hub-parity (the
+compare like with like (that cache holds every hub's record, so the "full" run re-renders only the
+changed hubs too; "full --no-cache" is the full check the focused modes exist to avoid); and, for the overlay change, `--changed-since` without ha/hub-parity (the
 one rule that needs every hub's render), which shows what the planning itself costs.
 """
 
@@ -56,6 +57,9 @@ def bench_focused(work: Path, hubguard: str, env: dict[str, str], timeout: float
     for kind, path in changes.items():
         commands = {
             "full": validate,
+            # a full check of every hub: what the focused runs are there to avoid (the "full" row above
+            # reuses the hub records the filled cache holds for every hub the change does not touch)
+            "full --no-cache": [*validate, "--no-cache"],
             "--changed-since HEAD": [*validate, "--changed-since", "HEAD"],
             "--staged": [*validate, "--staged"],
             # what planning alone costs: no fleet rule asks for the other hubs' renders
@@ -78,8 +82,12 @@ def bench_focused(work: Path, hubguard: str, env: dict[str, str], timeout: float
             print(f"  focused {key:60} {m[key].wall:7.2f} s", flush=True)
         limit = 0.15 if kind == OVERLAY else 1.1
         for label in ("--changed-since HEAD", "--staged"):
-            result["targets"][f"{label} after {kind} change <= {limit}x full"] = _ratio(
-                m[f"{label}, {kind} change"].wall, m[f"full, {kind} change"].wall, limit)
+            for full in ("full", "full --no-cache"):
+                result["targets"][f"{label} after {kind} change <= {limit}x {full}"] = _ratio(
+                    m[f"{label}, {kind} change"].wall, m[f"{full}, {kind} change"].wall, limit)
+        if kind == OVERLAY:  # issue 22: a commit hook under a second and a half on 20 hubs
+            staged = m[f"--staged, {kind} change"].wall
+            result["targets"]["--staged after overlay change <= 1.5 s (seconds)"] = {"ratio": round(staged, 2), "met": staged <= 1.5}
     return result
 
 
