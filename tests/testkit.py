@@ -191,3 +191,56 @@ def deployment(name: str = "web", *, replicas: object = 3, kind: str = "Deployme
 # A namespace whose workloads handle personal data (the policy's default label).
 PII_NAMESPACE = ("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ratings\n  labels:\n"
                  "    hubguard.io/data-classification: pii\n")
+
+
+# A two-hub Flux repository whose every kind of render input (base, overlay patch, component,
+# generator input, substitution source) a test can change: the cache tests' subject.
+DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: demo}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: registry.local/web:1.0.0
+        env:
+        - {name: REGION, value: "${REGION}"}
+"""
+VARS = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars, namespace: flux-system}\ndata:\n  REGION: {region}\n"
+CLUSTER = flux_kustomization("./apps/{hub}") + "  postBuild:\n    substituteFrom:\n    - {kind: ConfigMap, name: vars}\n"
+OVERLAY = """resources:
+- ../base
+components:
+- ../components/team
+patches:
+- path: replicas.yaml
+"""
+REPLICAS = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: demo}\nspec:\n  replicas: {count}\n"
+COMPONENT = """apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+labels:
+- pairs: {team: blue}
+"""
+BASE = """resources:
+- deploy.yaml
+configMapGenerator:
+- name: settings
+  namespace: demo
+  files: [settings.properties]
+"""
+POLICY = "hubs:\n  a: {roots: [clusters/a]}\n  b: {roots: [clusters/b]}\n"
+
+
+def two_hub_cache_repo() -> dict[str, str]:
+    files = {".hubguard.yaml": POLICY, "apps/base/kustomization.yaml": BASE, "apps/base/deploy.yaml": DEPLOY,
+             "apps/base/settings.properties": "color=green\n", "apps/components/team/kustomization.yaml": COMPONENT}
+    for hub, region, count in (("a", "west", 3), ("b", "east", 4)):
+        files[f"clusters/{hub}/apps.yaml"] = CLUSTER.replace("{hub}", hub)
+        files[f"clusters/{hub}/vars.yaml"] = VARS.replace("{region}", region)
+        files[f"apps/{hub}/kustomization.yaml"] = OVERLAY
+        files[f"apps/{hub}/replicas.yaml"] = REPLICAS.replace("{count}", str(count))
+    return files

@@ -16,37 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from testkit import flux_kustomization
+from testkit import COMPONENT, DEPLOY, POLICY, REPLICAS, VARS, two_hub_cache_repo
 
 TOKEN = "ghp_" + "R8sQ2xYv7LmN4pK1tZ9wE3cB6hJ0aD5fG2iU"  # a GitHub token shape, made up
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: demo}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: registry.local/web:1.0.0
-        env:
-        - {name: REGION, value: "${REGION}"}
-"""
-VARS = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars, namespace: flux-system}\ndata:\n  REGION: {region}\n"
-CLUSTER = flux_kustomization("./apps/{hub}") + "  postBuild:\n    substituteFrom:\n    - {kind: ConfigMap, name: vars}\n"
-OVERLAY = "resources:\n- ../base\ncomponents:\n- ../components/team\npatches:\n- path: replicas.yaml\n"
-REPLICAS = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: demo}\nspec:\n  replicas: {count}\n"
-COMPONENT = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nlabels:\n- pairs: {team: blue}\n"
-BASE = """resources:
-- deploy.yaml
-configMapGenerator:
-- name: settings
-  namespace: demo
-  files: [settings.properties]
-"""
-POLICY = "hubs:\n  a: {roots: [clusters/a]}\n  b: {roots: [clusters/b]}\n"
 ONE_REPLICA = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: demo}\nspec:\n  replicas: 1\n"
 
 SIDECAR_PATCH = """patches:
@@ -60,18 +32,6 @@ SIDECAR_PATCH = """patches:
           containers:
           - {name: sidecar, image: registry.local/sidecar:1}
 """
-
-
-def _files() -> dict[str, str]:
-    files = {".hubguard.yaml": POLICY, "apps/base/kustomization.yaml": BASE, "apps/base/deploy.yaml": DEPLOY,
-             "apps/base/settings.properties": "color=green\n",
-             "apps/components/team/kustomization.yaml": COMPONENT}
-    for hub, region, count in (("a", "west", 3), ("b", "east", 4)):
-        files[f"clusters/{hub}/apps.yaml"] = CLUSTER.replace("{hub}", hub)
-        files[f"clusters/{hub}/vars.yaml"] = VARS.replace("{region}", region)
-        files[f"apps/{hub}/kustomization.yaml"] = OVERLAY
-        files[f"apps/{hub}/replicas.yaml"] = REPLICAS.replace("{count}", str(count))
-    return files
 
 
 def _run(root: Path, cache: Path, *args: str) -> dict:
@@ -112,7 +72,7 @@ CHANGES = {
 
 @pytest.mark.parametrize("change", sorted(CHANGES))
 def test_a_change_checks_again_exactly_the_hubs_that_read_it(make_repo, tmp_path, change):
-    root = make_repo(_files())
+    root = make_repo(two_hub_cache_repo())
     cache = tmp_path / "xdg"
     first = _run(root, cache)
     assert _reused(first) == set()
@@ -132,7 +92,7 @@ def test_a_change_checks_again_exactly_the_hubs_that_read_it(make_repo, tmp_path
 def test_a_rendered_secret_reaches_the_record_and_comes_back_from_it(make_repo, tmp_path):
     """The file rules' view of rendered values (a token substituted into the Deployment) is part of
     the hub's record: a run that reuses the record still reports it, on the hub it reaches."""
-    files = _files()
+    files = two_hub_cache_repo()
     files["clusters/b/vars.yaml"] = VARS.replace("{region}", TOKEN)
     root = make_repo(files)
     cache = tmp_path / "xdg"
@@ -145,7 +105,7 @@ def test_a_rendered_secret_reaches_the_record_and_comes_back_from_it(make_repo, 
 
 
 def test_a_corrupt_or_foreign_record_is_ignored_and_the_hub_checked_again(make_repo, tmp_path):
-    root = make_repo(_files())
+    root = make_repo(two_hub_cache_repo())
     cache = tmp_path / "xdg"
     first = _run(root, cache)
     records = sorted((cache / "hubguard" / "hubs").rglob("*.record"))
@@ -159,7 +119,7 @@ def test_a_corrupt_or_foreign_record_is_ignored_and_the_hub_checked_again(make_r
 
 
 def test_no_cache_and_html_reports_neither_read_nor_write_records(make_repo, tmp_path):
-    root = make_repo(_files())
+    root = make_repo(two_hub_cache_repo())
     cache = tmp_path / "xdg"
     _run(root, cache, "--no-cache")
     assert not (cache / "hubguard" / "hubs").exists()
@@ -177,7 +137,7 @@ def test_a_hub_that_reads_a_configmap_from_anywhere_in_the_repository_is_never_r
     """A substituteFrom that nothing the hub receives provides is answered from every ConfigMap
     written in the repository: no input list says which file that is, so the hub is checked on
     every run, and a change to that file is seen."""
-    files = _files()
+    files = two_hub_cache_repo()
     files["clusters/b/apps.yaml"] = files["clusters/b/apps.yaml"].replace("name: vars", "name: shared-vars")
     files["config/shared.yaml"] = VARS.replace("name: vars", "name: shared-vars").replace("{region}", "north")
     root = make_repo(files)

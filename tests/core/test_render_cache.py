@@ -15,47 +15,7 @@ from pathlib import Path
 import pytest
 from hubguard.engine import ValidateOptions, load_repository, render_hubs
 from hubguard.render.build_cache import BuildCache, default_directory
-from testkit import flux_kustomization
-
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: demo}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: registry.local/web:1.0.0
-        env:
-        - {name: REGION, value: "${REGION}"}
-"""
-VARS = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars, namespace: flux-system}\ndata:\n  REGION: {region}\n"
-CLUSTER = flux_kustomization("./apps/{hub}") + "  postBuild:\n    substituteFrom:\n    - {kind: ConfigMap, name: vars}\n"
-OVERLAY = """resources:
-- ../base
-components:
-- ../components/team
-patches:
-- path: replicas.yaml
-"""
-REPLICAS = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: demo}\nspec:\n  replicas: {count}\n"
-COMPONENT = """apiVersion: kustomize.config.k8s.io/v1alpha1
-kind: Component
-labels:
-- pairs: {team: blue}
-"""
-BASE = """resources:
-- deploy.yaml
-configMapGenerator:
-- name: settings
-  namespace: demo
-  files: [settings.properties]
-"""
-POLICY = "hubs:\n  a: {roots: [clusters/a]}\n  b: {roots: [clusters/b]}\n"
-
+from testkit import BASE, COMPONENT, DEPLOY, POLICY, REPLICAS, VARS, two_hub_cache_repo
 
 def write_tree(root: Path, files: dict[str, str]) -> None:
     for rel, text in files.items():
@@ -66,17 +26,6 @@ def write_tree(root: Path, files: dict[str, str]) -> None:
 def _git_status(root: Path) -> str:
     return subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--ignored"], check=True,
                           capture_output=True, text=True).stdout
-
-
-def _files() -> dict[str, str]:
-    files = {".hubguard.yaml": POLICY, "apps/base/kustomization.yaml": BASE, "apps/base/deploy.yaml": DEPLOY,
-             "apps/base/settings.properties": "color=green\n", "apps/components/team/kustomization.yaml": COMPONENT}
-    for hub, region, count in (("a", "west", 3), ("b", "east", 4)):
-        files[f"clusters/{hub}/apps.yaml"] = CLUSTER.replace("{hub}", hub)
-        files[f"clusters/{hub}/vars.yaml"] = VARS.replace("{region}", region)
-        files[f"apps/{hub}/kustomization.yaml"] = OVERLAY
-        files[f"apps/{hub}/replicas.yaml"] = REPLICAS.replace("{count}", str(count))
-    return files
 
 
 def _render(root: Path, cache: BuildCache) -> dict[str, dict[str, dict]]:
@@ -96,7 +45,7 @@ def _counts(cache: BuildCache) -> tuple[int, int]:
 
 @pytest.fixture
 def repo(make_repo):
-    return make_repo(_files())
+    return make_repo(two_hub_cache_repo())
 
 
 @pytest.fixture

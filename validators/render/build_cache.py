@@ -16,16 +16,14 @@ kustomization), and they are cheap to reproduce. The repository is never written
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import tempfile
 import threading
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from hubguard import __version__
+from hubguard.render import cache_files
 
 FORMAT = 1
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -125,18 +123,7 @@ class BuildCache:
     def put(self, key: str, output: str) -> None:
         """Store `output` under `key`: a temporary file renamed into place. A cache that cannot be
         written (read-only, full disk) only costs the next run a build."""
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=_SUFFIX)
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(_encode(key, output))
-                os.replace(temporary, path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
-        except OSError:
+        if not cache_files.write_atomically(self._path(key), _encode(key, output), _SUFFIX):
             return
         self._count("written")
 
@@ -149,57 +136,21 @@ class BuildCache:
         cap. Only after a run that wrote something: reading never grows it."""
         if not self.stats.written:
             return
-        trim_directory(self.directory, self.max_bytes)
-
-
-def trim_directory(directory: Path, max_bytes: int) -> None:
-    entries: list[tuple[float, int, Path]] = []
-    try:
-        folders = list(directory.iterdir())
-    except OSError:
-        return
-    for folder in folders:
-        try:
-            for path in folder.iterdir():
-                stat = path.stat()
-                entries.append((stat.st_mtime, stat.st_size, path))
-        except OSError:
-            continue
-    total = sum(size for _, size, _ in entries)
-    for _, size, path in sorted(entries):
-        if total <= max_bytes:
-            break
-        try:
-            path.unlink()
-            total -= size
-        except OSError:
-            continue
+        cache_files.trim_directory(self.directory, self.max_bytes)
 
 
 def clear(directory: Path) -> int:
     """Remove every entry; the number removed."""
-    import shutil
-
-    if not directory.is_dir():
-        return 0
-    removed = sum(1 for folder in directory.iterdir() if folder.is_dir() for _ in folder.glob("*" + _SUFFIX))
-    shutil.rmtree(directory, ignore_errors=True)
-    return removed
+    return cache_files.clear(directory, _SUFFIX)
 
 
 def _encode(key: str, output: str) -> bytes:
-    body = zlib.compress(output.encode("utf-8"), 1)
-    header = {"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest(), "size": len(body)}
-    return json.dumps(header, separators=(",", ":")).encode() + b"\n" + body
+    return cache_files.frame(FORMAT, output.encode("utf-8"), key)
 
 
 def _decode(raw: bytes, key: str) -> str | None:
-    head, _, body = raw.partition(b"\n")
+    body = cache_files.unframe(raw, FORMAT, key)
     try:
-        header = json.loads(head)
-        if (not isinstance(header, dict) or header.get("format") != FORMAT or header.get("key") != key
-                or header.get("size") != len(body) or header.get("sha256") != hashlib.sha256(body).hexdigest()):
-            return None
-        return zlib.decompress(body).decode("utf-8")
-    except (ValueError, zlib.error, UnicodeDecodeError):
+        return None if body is None else body.decode("utf-8")
+    except UnicodeDecodeError:
         return None

@@ -20,16 +20,14 @@ import bisect
 import hashlib
 import json
 import os
-import tempfile
 import threading
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
 from hubguard import __version__
 from hubguard.findings import Finding, finding_from_record, finding_record
-from hubguard.render import kustomize
+from hubguard.render import cache_files, kustomize
 from hubguard.render.hubs import EVERYTHING, MANIFEST_SUFFIXES, HubRender, Inputs
 
 ANNOTATION_PREFIX = "hubguard.io/"  # the suppression annotations (hubguard.report.suppressions)
@@ -171,27 +169,14 @@ class HubRecords:
         if proof is None:
             return
         record = {"context": self.context, "hub": hub, "inputs": proof, "checked": checked.to_json()}
-        path = self._path(hub)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=_SUFFIX)
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(_encode(record))
-                os.replace(temporary, path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
-        except OSError:
+        if not cache_files.write_atomically(self._path(hub), _encode(record), _SUFFIX):
             return
         self.written.append(hub)
 
     def trim(self, max_bytes: int = MAX_BYTES) -> None:
         """After a run that wrote records: the least recently written go first past the cap."""
         if self.written:
-            from hubguard.render.build_cache import trim_directory
-
-            trim_directory(self.directory, max_bytes)
+            cache_files.trim_directory(self.directory, max_bytes)
 
     # -- what a record's inputs were, and whether they still are ------------------------------
     def _proof(self, inputs: Inputs) -> dict | None:
@@ -230,29 +215,17 @@ class HubRecords:
 
 def clear(directory: Path) -> int:
     """Remove every record; the number removed."""
-    import shutil
-
-    if not directory.is_dir():
-        return 0
-    removed = sum(1 for folder in directory.iterdir() if folder.is_dir() for _ in folder.glob("*" + _SUFFIX))
-    shutil.rmtree(directory, ignore_errors=True)
-    return removed
+    return cache_files.clear(directory, _SUFFIX)
 
 
 def _encode(record: dict) -> bytes:
-    body = zlib.compress(json.dumps(record, separators=(",", ":"), sort_keys=True).encode("utf-8", "surrogatepass"), 1)
-    header = {"format": FORMAT, "sha256": hashlib.sha256(body).hexdigest(), "size": len(body)}
-    return json.dumps(header, separators=(",", ":")).encode() + b"\n" + body
+    return cache_files.frame(FORMAT, json.dumps(record, separators=(",", ":"), sort_keys=True).encode("utf-8", "surrogatepass"))
 
 
 def _decode(raw: bytes) -> dict | None:
-    head, _, body = raw.partition(b"\n")
+    body = cache_files.unframe(raw, FORMAT)
     try:
-        header = json.loads(head)
-        if (not isinstance(header, dict) or header.get("format") != FORMAT or header.get("size") != len(body)
-                or header.get("sha256") != hashlib.sha256(body).hexdigest()):
-            return None
-        record = json.loads(zlib.decompress(body).decode("utf-8", "surrogatepass"))
-        return record if isinstance(record, dict) else None
-    except (ValueError, zlib.error, UnicodeDecodeError):
+        record = None if body is None else json.loads(body.decode("utf-8", "surrogatepass"))
+    except (ValueError, UnicodeDecodeError):
         return None
+    return record if isinstance(record, dict) else None
