@@ -7,7 +7,9 @@ folders), the paths it looked for and did not find, and the folders whose manife
 Two renders of a hub, at REF and now, run alike until the first input that differs; both look at
 it, so the render of the current tree looks at it too: a file added or modified is read now, a file
 deleted (or the old side of a rename) is now a path looked for and not found, or a manifest gone
-from a listed folder. So the current tree's inputs decide, and REF is never rendered or checked out.
+from a listed folder. So the current tree's inputs decide, and REF is never rendered or checked out. A hub
+whose hub record (render/hub_records.py) is still valid read exactly what its record lists, so the
+record answers without walking; the other hubs are walked.
 
 `.hubguard.yaml` (or `--policy`), `.sops.yaml` files and the policy's `schema.crd_paths` change how
 every hub and file is judged, so a change to any of them checks everything. Otherwise the run is
@@ -20,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from hubguard.engine import Focus, Prepared, ValidateOptions, load_repository
+from hubguard.engine import Focus, Prepared, ValidateOptions, hub_records, load_repository
 from hubguard.errors import HubguardError
 from hubguard.policy import POLICY_FILE, Policy
 from hubguard.render.inputs import InputGraph
@@ -74,10 +76,14 @@ def focused(changes: Changes, options: ValidateOptions, label: str, origin: Path
         return (replace(options, prepared=prepared),
                 f"{label}: {global_change} changed, so every hub and every file is checked")
     names = list(options.hubs) or sorted(policy.hubs)
+    # A hub whose record's inputs are all as they were reads the same again: its record says what,
+    # without walking its kustomize graph (most hubs, on a machine that ran hubguard before).
+    records = hub_records(options, policy, [f.path for f in files])
+    prepared = replace(prepared, records=records)
     graph = InputGraph(options.root, {f.path: f for f in files})
     reasons = {}
     for name in names:
-        inputs = graph.inputs(policy.hubs[name])
+        inputs = (records.inputs(name) if records is not None else None) or graph.inputs(policy.hubs[name])
         reasons[name] = sorted(rel for rel in changes.all if inputs.changed_by(rel))
     chosen = [name for name in names if reasons[name]]
     scanned = {f.path for f in files} & changes.present

@@ -44,6 +44,7 @@ class Prepared:
     policy: Policy
     files: list[SourceFile]
     notes: list[str]
+    records: HubRecords | None = None  # the hub records it planned from, already validated
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,10 @@ def validate(options: ValidateOptions) -> Report:
     # Whether the secret rules alone need renders is known once the files are loaded.
     secrets_only = options.lean_secrets and bool(rules) and all(rule.family == "secret" for rule in rules)
     paths = loader.paths if loader is not None else [f.path for f in prepared.files]
-    records = _hub_records(options, policy, rules, in_run, paths) if names or context else None
+    records = None
+    if names or context:
+        records = prepared.records if prepared is not None and prepared.records is not None else \
+            _hub_records(options, policy, rules, in_run, paths)
     recorded = {name: found for name in names + context if records is not None and (found := records.load(name))}
     to_render = [name for name in names + context if name not in recorded]
     cache = user_cache() if options.use_cache and to_render else None
@@ -378,6 +382,12 @@ def validate(options: ValidateOptions) -> Report:
         report.shard = shard_section(options.shard, in_run, findings, repo, rules, suppressed, report.suppressed_findings,
                                      internal_errors)
     return report
+
+
+def hub_records(options: ValidateOptions, policy: Policy, paths: list[str]) -> HubRecords | None:
+    """The hub records a run with `options` reads and writes (None with --no-cache or HTML)."""
+    rules, _ = rules_for_hubs(policy, select_rules(policy, options.select, options.ignore))
+    return _hub_records(options, policy, rules, list(options.hubs) or sorted(policy.hubs), paths)
 
 
 def _hub_records(options: ValidateOptions, policy: Policy, rules: list[Rule], in_run: list[str],

@@ -229,8 +229,8 @@ def test_focused_runs_report_what_the_full_run_reports_for_the_change(pristine, 
     really_changed = {name for name in HUBS if before.get(name) != after.get(name)}
     assert really_changed <= set(hubs)  # the case's expectation itself is sound
 
-    _, full = findings(hubguard, root)
-    for mode in (("--changed-since", "HEAD"), ("--staged",)):
+    _, full = findings(hubguard, root)  # leaves a hub record of every hub: the focused runs plan from them
+    for mode in (("--changed-since", "HEAD"), ("--staged",), ("--changed-since", "HEAD", "--no-cache")):
         report, focused = findings(hubguard, root, *mode)
         assert report["summary"]["hubs"] == hubs, (mode, report["notes"][:1])
         expected = {f for f in full if belongs(f, set(hubs), changed)}

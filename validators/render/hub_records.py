@@ -139,6 +139,7 @@ class HubRecords:
         self.root = root
         self.listing = listing
         self.digests = digests if digests is not None else FileDigests(root)
+        self._checked: dict[str, dict | None] = {}  # hub -> its record, validated once per run
         self.used: list[str] = []  # hubs answered from a record in this run
         self.written: list[str] = []
 
@@ -148,19 +149,35 @@ class HubRecords:
 
     def load(self, hub: str) -> CheckedHub | None:
         """What was recorded for `hub`, if every input it read is as it was; else None."""
-        try:
-            raw = self._path(hub).read_bytes()
-        except OSError:
-            return None
-        record = _decode(raw)
-        if record is None or record.get("context") != self.context or record.get("hub") != hub:
-            return None
-        if not self._unchanged(record.get("inputs")):
-            return None
-        checked = CheckedHub.from_json(record.get("checked"))
+        record = self._valid(hub)
+        checked = CheckedHub.from_json(record.get("checked")) if record is not None else None
         if checked is not None:
             self.used.append(hub)
         return checked
+
+    def inputs(self, hub: str) -> Inputs | None:
+        """What `hub`'s render reads, from its record, if every input it read is as it was: the
+        same render again would read the same (--changed-since plans from it without walking)."""
+        record = self._valid(hub)
+        if record is None:
+            return None
+        proof = record["inputs"]
+        return Inputs(set(proof["files"]), set(proof["absent"]), set(proof["listed"]))
+
+    def _valid(self, hub: str) -> dict | None:
+        known = self._checked.get(hub, False)
+        if known is not False:
+            return known
+        record = None
+        try:
+            found = _decode(self._path(hub).read_bytes())
+        except OSError:
+            found = None
+        if (found is not None and found.get("context") == self.context and found.get("hub") == hub
+                and self._unchanged(found.get("inputs"))):
+            record = found
+        self._checked[hub] = record
+        return record
 
     def save(self, hub: str, inputs: Inputs, checked: CheckedHub) -> None:
         """Record what a run kept of `hub`, unless its inputs cannot be told. A cache that cannot
