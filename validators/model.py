@@ -318,6 +318,10 @@ class RepoContext:
     def file(self, path: str) -> SourceFile | None:
         return self._files_by_path.get(path)
 
-    def documents(self) -> Iterable[Document]:
+    def documents(self, containing: str | None = None) -> Iterable[Document]:
+        """Every document of the repository's files; with `containing`, only those of files whose
+        text holds it (any case): a rule looking for one kind of file parses only the candidates."""
+        needle = containing.lower() if containing else None
         for src in self.files:
-            yield from src.documents
+            if needle is None or (src.text is not None and needle in src.text.lower()):
+                yield from src.documents

@@ -23,7 +23,7 @@ def _hub_of(doc: Document, ctx: RuleContext, hubs: list[str]) -> str | None:
 def check_control_plane(ctx: RuleContext) -> Iterator[Finding]:
     min_masters, min_workers = ctx.options["min_masters"], ctx.options["min_workers"]
     hubs = sorted(ctx.policy.hubs)
-    for doc in ctx.repo.documents():
+    for doc in ctx.repo.documents(containing="vlabs"):  # an API model's apiVersion
         if not (is_api_model(doc.data) and isinstance(doc.data["properties"].get("masterProfile"), dict)):
             continue
         hub = _hub_of(doc, ctx, hubs)

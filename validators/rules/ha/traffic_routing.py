@@ -113,7 +113,7 @@ def find_profiles(doc: Document) -> list[Profile]:
 
 def repository_profiles(repo: RepoContext) -> list[Profile]:
     """The profiles of the repository's ARM templates (JSON or YAML) and Bicep files."""
-    documents = list(repo.documents())
+    documents = list(repo.documents(containing=PROFILE_TYPE.rsplit("/", 1)[1]))  # its resource type, any case
     documents += [doc for src in repo.files if src.path.endswith(".bicep") and src.text and PROFILE_TYPE in src.text.lower()
                   for doc in bicep_documents(src.path, src.text)]
     return [profile for doc in documents for profile in find_profiles(doc)]
