@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -193,9 +194,11 @@ class HubRenders:
         would compete for the GIL with the walks that lead to the first builds."""
         wanted = min(self._builds, len(self.names))
         renderer = self._renderer
-        with renderer.build_started:
-            while renderer.builds_started < wanted and not all(f.done() for f in self._futures):
-                renderer.build_started.wait(timeout=0.02)
+        # Polled rather than a Condition wait: Ctrl-C and SIGTERM raise in this thread, and an
+        # exception raised while a Condition takes its lock back leaves it released, so the run
+        # ended with "release unlocked lock" instead of its clean interrupt (exit 130/143).
+        while renderer.builds_started < wanted and not all(f.done() for f in list(self._futures)):
+            time.sleep(0.01)
 
     def completed(self) -> Iterator[tuple[str, HubRender]]:
         try:

@@ -162,8 +162,8 @@ class Renderer:
         self._builds = threading.BoundedSemaphore(max(1, jobs or os.cpu_count() or 2))
         self._walking = threading.Lock()
         self._walker = kustomize.Walker(self.root, self._documents)  # a base shared by hubs is read once
-        self.builds_started = 0
-        self.build_started = threading.Condition()
+        self.builds_started = 0  # kustomize builds begun so far (the engine waits for the first few)
+        self._counting = threading.Lock()
 
     # -- per hub ---------------------------------------------------------------------------
     def render_hub(self, hub: HubPolicy) -> HubRender:
@@ -437,9 +437,8 @@ class Renderer:
             return None, None
 
     def _started_build(self) -> None:
-        with self.build_started:
+        with self._counting:
             self.builds_started += 1
-            self.build_started.notify_all()
 
     def _parsed(self, output: str) -> list[dict]:
         """kustomize's output as objects. Hubs mostly receive the same objects from shared bases, and
