@@ -306,12 +306,14 @@ def cache() -> None:
 def cache_clear() -> None:
     """Remove every entry of the render cache: kustomize outputs and hub records."""
     from hubguard.render import build_cache, hub_records
+    from hubguard.rules import file_records
 
     directory = build_cache.default_directory()
     removed = build_cache.clear(directory)
     records = hub_records.clear(hub_records.default_directory())
+    file_records.clear(file_records.default_directory())
     click.echo(f"hubguard: removed {removed} cached build(s) from {directory} and {records} hub record(s) "
-               f"from {hub_records.default_directory()}", err=True)
+               f"from {hub_records.default_directory()}, and the file records", err=True)
 
 
 def _end_tools() -> None:

@@ -19,6 +19,8 @@ from hubguard.policy import Policy
 from hubguard.render.build_cache import BuildCache, tool_identity, user_cache
 from hubguard.render.hub_records import CheckedHub, FileDigests, HubRecords, Listing, shared_context
 from hubguard.render.hub_records import default_directory as hub_records_directory
+from hubguard.rules.file_records import FileRecords
+from hubguard.rules.file_records import default_directory as file_records_directory
 from hubguard.render.gitops_sources import RepositoryIdentity
 from hubguard.render.hubs import HubRender, Renderer
 from hubguard.report.suppressions import (
@@ -272,10 +274,13 @@ def validate(options: ValidateOptions) -> Report:
     # Whether the secret rules alone need renders is known once the files are loaded.
     secrets_only = options.lean_secrets and bool(rules) and all(rule.family == "secret" for rule in rules)
     paths = loader.paths if loader is not None else [f.path for f in prepared.files]
-    records = None
-    if names or context:
-        records = prepared.records if prepared is not None and prepared.records is not None else \
+    shared: HubRecords | None = None  # what the cached results of this run depend on, and the hub records
+    if options.use_cache:
+        shared = prepared.records if prepared is not None and prepared.records is not None else \
             _hub_records(options, policy, rules, in_run, paths)
+    # The HTML report draws every hub's objects: its hubs are rendered, not taken from records.
+    records = shared if (names or context) and not options.keep_hubs else None
+    file_records = FileRecords(file_records_directory(), shared.context) if shared is not None else None
     recorded = {name: found for name in names + context if records is not None and (found := records.load(name))}
     to_render = [name for name in names + context if name not in recorded]
     cache = user_cache() if options.use_cache and to_render else None
@@ -353,7 +358,10 @@ def validate(options: ValidateOptions) -> Report:
             shown = ", ".join(reused[:NAMED_HUBS]) + (f" and {len(reused) - NAMED_HUBS} more" if len(reused) > NAMED_HUBS else "")
             notes.append(f"{_plural(len(reused), 'hub')} unchanged since an earlier run, checks reused from the "
                          f"cache: {shown} (--no-cache checks them again)")
-    raw.extend(runner.files(files if focus is None else _focused_files(files, focus, [hub_files[n] for n in names if n in hub_files])))
+    raw.extend(runner.files(files if focus is None else _focused_files(files, focus, [hub_files[n] for n in names if n in hub_files]),
+                            file_records))
+    if file_records is not None:
+        file_records.save({f.path for f in files})
     if options.shard is None or options.shard.runs_repository_rules:
         raw.extend(runner.repository())
     if options.shard is None:  # a sharded run leaves them to `hubguard merge`, which sees every hub
@@ -388,16 +396,16 @@ def validate(options: ValidateOptions) -> Report:
 
 
 def hub_records(options: ValidateOptions, policy: Policy, paths: list[str]) -> HubRecords | None:
-    """The hub records a run with `options` reads and writes (None with --no-cache or HTML)."""
+    """The hub records a run with `options` reads and writes (None with --no-cache)."""
     rules, _ = rules_for_hubs(policy, select_rules(policy, options.select, options.ignore))
     return _hub_records(options, policy, rules, list(options.hubs) or sorted(policy.hubs), paths)
 
 
 def _hub_records(options: ValidateOptions, policy: Policy, rules: list[Rule], in_run: list[str],
                  paths: list[str]) -> HubRecords | None:
-    """The user's hub records for this run (None with --no-cache, or when the HTML report needs
-    every hub's objects): one slot per hub under everything the hubs share."""
-    if not options.use_cache or options.keep_hubs:
+    """The user's hub records for this run (None with --no-cache): one slot per hub under
+    everything the hubs share (the file records share it too)."""
+    if not options.use_cache:
         return None
     from hubguard.render.tools import find_tool
 

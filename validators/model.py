@@ -288,6 +288,8 @@ class RepoContext:
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
     run_hubs: list[str] | None = None  # every hub of the run, also those another shard renders
     receivers: dict[str, set[str]] = field(default_factory=dict)  # path -> hubs receiving something it writes
+    # While not None, the paths `file()` was asked for: what a file rule read besides its own file.
+    reads: set[str] | None = None
 
     def received(self, hub: HubInventory) -> None:
         """Note the files `hub` receives something from: file findings name the hubs that receive
@@ -316,6 +318,8 @@ class RepoContext:
         return {f.path: f for f in self.files}
 
     def file(self, path: str) -> SourceFile | None:
+        if self.reads is not None:
+            self.reads.add(path)
         return self._files_by_path.get(path)
 
     def documents(self, containing: str | None = None) -> Iterable[Document]:

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Mapping
 from hubguard.errors import ConfigError
 from hubguard.findings import Finding
 from hubguard.model import HubInventory, RepoContext, SourceFile
+from hubguard.rules.file_records import FileRecords
 from hubguard.rules.registry import Rule, RuleContext, Scope
 
 
@@ -80,12 +81,24 @@ class RuleRunner:
             _contained(rule.check, (hub, self.contexts[rule.id]), findings, self.errors, f"{rule.id} on hub {hub.name}")
         return findings
 
-    def files(self, sources: Iterable[SourceFile]) -> list[Finding]:
+    def files(self, sources: Iterable[SourceFile], records: FileRecords | None = None) -> list[Finding]:
+        """The file rules on each of `sources`; with `records`, a file whose check would find what
+        it found before (file_records.py) is not checked again."""
         findings: list[Finding] = []
-        sources = list(sources)
-        for rule in self._of(Scope.FILE):
-            for src in sources:
-                _contained(rule.check, (src, self.contexts[rule.id]), findings, self.errors, f"{rule.id} on {src.path}")
+        rules = self._of(Scope.FILE)
+
+        def check(src: SourceFile) -> tuple[list[Finding], bool]:
+            found: list[Finding] = []
+            before = len(self.errors) if self.errors is not None else 0
+            for rule in rules:
+                _contained(rule.check, (src, self.contexts[rule.id]), found, self.errors, f"{rule.id} on {src.path}")
+            return found, self.errors is not None and len(self.errors) > before
+
+        for src in sources:
+            if records is None:
+                findings.extend(check(src)[0])
+            else:
+                findings.extend(records.findings(src, self.repo, lambda: check(src)))
         return findings
 
     def rendered(self, hub: HubInventory, sources: Mapping[str, SourceFile]) -> list[Finding]:
