@@ -100,3 +100,33 @@ def test_hub_inputs_planned_for_every_hub_at_once_equal_each_hub_planned_alone(t
     assert readers == {"h1", "h2", "h3"}
     assert {hub for hub in HUBS if planned[hub].changed_by("cycle/a/a.yaml")} == {"h2", "h3"}
     assert {hub for hub in HUBS if planned[hub].changed_by("cycle/b/kustomization.yaml")} == {"h2", "h3"}
+
+
+FLUX = ("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: apps, namespace: flux-system}}\n"
+        "spec:\n  path: {path}\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n")
+
+
+def test_planning_parses_only_the_patches_that_may_rewrite_a_followed_path(tmp_path):
+    """A patch that can reach a Flux Kustomization may send the hub anywhere: the hub reads every
+    file. A patch that names no Flux or Argo CD object cannot, and planning does not parse it."""
+    root = tmp_path / "repo"
+    files = {
+        ".hubguard.yaml": "hubs:\n  h1: {roots: [clusters/h1]}\n  h2: {roots: [clusters/h2]}\n",
+        "apps/base/kustomization.yaml": "resources:\n- cm.yaml\n",
+        "apps/base/cm.yaml": CM.format(name="base"),
+    }
+    for hub in ("h1", "h2"):
+        files[f"clusters/{hub}/kustomization.yaml"] = "resources:\n- flux.yaml\npatches:\n- path: p.yaml\n"
+        files[f"clusters/{hub}/flux.yaml"] = FLUX.format(path="./apps/base")
+    files["clusters/h1/p.yaml"] = FLUX.format(path="./apps/other")  # moves the Kustomization: any path may be read
+    files["clusters/h2/p.yaml"] = CM.format(name="base") + "data: {a: b}\n"
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    policy, loaded, _ = load_repository(ValidateOptions(root=root))
+    by_path = {f.path: f for f in loaded}
+    graph = InputGraph(root, by_path)
+    h1, h2 = graph.inputs(policy.hubs["h1"]), graph.inputs(policy.hubs["h2"])
+    assert h1.changed_by("apps/elsewhere/x.yaml") and not h2.changed_by("apps/elsewhere/x.yaml")
+    assert h2.changed_by("clusters/h2/p.yaml") and h2.changed_by("apps/base/cm.yaml")
+    assert by_path["clusters/h2/p.yaml"]._parsed is None  # read as text only
