@@ -65,3 +65,14 @@ def test_yaml_api_models_and_other_json_are_read_as_such() -> None:
     other = json.dumps({"apiVersion": "v1", "properties": {"masterProfile": {"count": 1}}})
     repo = repo_from_files({"m.yaml": yaml_model, "other.json": other})
     assert [(f.path, f.line) for f in run_rule("ha/control-plane", repo)] == [("m.yaml", 4)]
+
+
+def test_only_files_that_mention_an_api_model_are_parsed() -> None:
+    """A repository rule runs in every focused run too: it parses the files that may hold what it
+    looks for (any case: AKS Engine accepts VLabs), not every file of the repository."""
+    model = api_model(2, [3]).replace('"vlabs"', '"VLabs"')
+    repo = repo_from_files({"infra/apimodel.yaml": model, "apps/web.yaml": "kind: ConfigMap\nmetadata: {name: web}\n"},
+                           hubs={"seattle": [], "munich": []})
+    got = [(f.path, f.line) for f in run_rule("ha/control-plane", repo)]
+    assert got == [("infra/apimodel.yaml", line_of(model, MASTERS % 2))]
+    assert repo.file("apps/web.yaml")._parsed is None and repo.file("infra/apimodel.yaml")._parsed is not None
