@@ -9,7 +9,10 @@ file and line, exactly as the renderer records them.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -195,21 +198,7 @@ PII_NAMESPACE = ("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ratings\n 
 
 # A two-hub Flux repository whose every kind of render input (base, overlay patch, component,
 # generator input, substitution source) a test can change: the cache tests' subject.
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: demo}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: registry.local/web:1.0.0
-        env:
-        - {name: REGION, value: "${REGION}"}
-"""
+DEPLOY = web_deployment(spec="  replicas: 2\n", container='        env:\n        - {name: REGION, value: "${REGION}"}\n')
 VARS = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars, namespace: flux-system}\ndata:\n  REGION: {region}\n"
 CLUSTER = flux_kustomization("./apps/{hub}") + "  postBuild:\n    substituteFrom:\n    - {kind: ConfigMap, name: vars}\n"
 OVERLAY = """resources:
@@ -244,3 +233,17 @@ def two_hub_cache_repo() -> dict[str, str]:
         files[f"apps/{hub}/kustomization.yaml"] = OVERLAY
         files[f"apps/{hub}/replicas.yaml"] = REPLICAS.replace("{count}", str(count))
     return files
+
+
+def validate_with_cache(root: Path, cache: Path, *args: str) -> dict:
+    """`hubguard validate ROOT --format json` as its own process, with its caches under `cache`."""
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+    done = subprocess.run([sys.executable, "-m", "hubguard", "validate", str(root), "--format", "json", *args],
+                          capture_output=True, text=True, env=env, timeout=240)
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout)
+
+
+def finding_rows(report: dict) -> list[tuple]:
+    """A JSON report's findings as sorted (rule, severity, path, line, hub, message) rows."""
+    return sorted((f["rule"], f["severity"], f["path"], f["line"], f["hub"], f["message"]) for f in report["findings"])

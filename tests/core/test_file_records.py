@@ -8,14 +8,11 @@ reports, and something different from before (so a stale record would show)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from hubguard.render import cache_files
 from hubguard.rules import file_records
-from testkit import two_hub_cache_repo
+from testkit import finding_rows, two_hub_cache_repo, validate_with_cache
 
 GENERATOR = """resources:
 - deploy.yaml
@@ -32,32 +29,20 @@ SOPS = "creation_rules:\n  - path_regex: .*/secrets/.*\\.yaml$\n    age: age1qqq
 PLAIN_CONFIG = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain, namespace: demo}\ndata:\n  color: green\n"
 
 
-def _run(root: Path, cache: Path, *args: str) -> dict:
-    env = dict(os.environ, XDG_CACHE_HOME=str(cache))
-    done = subprocess.run([sys.executable, "-m", "hubguard", "validate", str(root), "--format", "json", *args],
-                          capture_output=True, text=True, env=env, timeout=240)
-    assert done.returncode in (0, 1), done.stderr
-    return json.loads(done.stdout)
-
-
-def _findings(report: dict) -> list[tuple]:
-    return sorted((f["rule"], f["severity"], f["path"], f["line"], f["hub"], f["message"]) for f in report["findings"])
-
-
 def _secret_findings(report: dict) -> list[tuple]:
-    return [f for f in _findings(report) if f[0].startswith("secret/")]
+    return [f for f in finding_rows(report) if f[0].startswith("secret/")]
 
 
 def _change_and_compare(make_repo, tmp_path, files: dict[str, str], change: dict[str, str]) -> tuple[dict, dict]:
     root = make_repo(files)
     cache = tmp_path / "xdg"
-    before = _run(root, cache)
-    assert _findings(_run(root, cache)) == _findings(before)  # the second run reads the records
+    before = validate_with_cache(root, cache)
+    assert finding_rows(validate_with_cache(root, cache)) == finding_rows(before)  # the second run reads the records
     for rel, text in change.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, encoding="utf-8")
-    after = _run(root, cache)
-    assert _findings(after) == _findings(_run(root, tmp_path / "cold", "--no-cache"))
+    after = validate_with_cache(root, cache)
+    assert finding_rows(after) == finding_rows(validate_with_cache(root, tmp_path / "cold", "--no-cache"))
     return before, after
 
 
@@ -95,7 +80,7 @@ def test_records_are_what_a_warm_run_reports(make_repo, tmp_path):
     into the record (as a tampered cache would) comes back, so the records are really read."""
     root = make_repo(two_hub_cache_repo())
     cache = tmp_path / "xdg"
-    _run(root, cache)
+    validate_with_cache(root, cache)
     [path] = list((cache / "hubguard" / "files").rglob("*.files"))
     context = path.name.removesuffix(".files")
     entries = json.loads(cache_files.unframe(path.read_bytes(), file_records.FORMAT, context))
@@ -103,15 +88,15 @@ def test_records_are_what_a_warm_run_reports(make_repo, tmp_path):
                                                 "line": 1, "column": 1, "hub": None, "object": None,
                                                 "message": "from the record", "key": None})
     path.write_bytes(cache_files.frame(file_records.FORMAT, json.dumps(entries).encode(), context))
-    assert "from the record" in [f["message"] for f in _run(root, cache)["findings"]]
+    assert "from the record" in [f["message"] for f in validate_with_cache(root, cache)["findings"]]
     (root / "apps/base/deploy.yaml").write_text((root / "apps/base/deploy.yaml").read_text() + "# edited\n")
-    assert "from the record" not in [f["message"] for f in _run(root, cache)["findings"]]  # changed: checked again
+    assert "from the record" not in [f["message"] for f in validate_with_cache(root, cache)["findings"]]  # changed: checked again
 
 
 def test_a_corrupt_records_file_is_ignored(make_repo, tmp_path):
     root = make_repo(two_hub_cache_repo())
     cache = tmp_path / "xdg"
-    first = _run(root, cache)
+    first = validate_with_cache(root, cache)
     [path] = list((cache / "hubguard" / "files").rglob("*.files"))
     path.write_bytes(path.read_bytes()[:-9] + b"truncated")
-    assert _findings(_run(root, cache)) == _findings(first)
+    assert finding_rows(validate_with_cache(root, cache)) == finding_rows(first)

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from testkit import COMPONENT, DEPLOY, POLICY, REPLICAS, VARS, two_hub_cache_repo
+from testkit import COMPONENT, DEPLOY, POLICY, REPLICAS, VARS, finding_rows, two_hub_cache_repo, validate_with_cache
 
 TOKEN = "ghp_" + "R8sQ2xYv7LmN4pK1tZ9wE3cB6hJ0aD5fG2iU"  # a GitHub token shape, made up
 ONE_REPLICA = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: demo}\nspec:\n  replicas: 1\n"
@@ -34,14 +34,6 @@ SIDECAR_PATCH = """patches:
 """
 
 
-def _run(root: Path, cache: Path, *args: str) -> dict:
-    env = dict(os.environ, XDG_CACHE_HOME=str(cache))
-    done = subprocess.run([sys.executable, "-m", "hubguard", "validate", str(root), "--format", "json", *args],
-                          capture_output=True, text=True, env=env, timeout=240)
-    assert done.returncode in (0, 1), done.stderr
-    return json.loads(done.stdout)
-
-
 def _reused(report: dict) -> set[str]:
     """The hubs the run took from their records, as its note names them."""
     for note in report["notes"]:
@@ -49,10 +41,6 @@ def _reused(report: dict) -> set[str]:
         if match:
             return set(match[1].split(", "))
     return set()
-
-
-def _findings(report: dict) -> list[tuple]:
-    return sorted((f["rule"], f["severity"], f["path"], f["line"], f["hub"], f["message"]) for f in report["findings"])
 
 
 # change -> (files written, hubs that read the change)
@@ -74,18 +62,18 @@ CHANGES = {
 def test_a_change_checks_again_exactly_the_hubs_that_read_it(make_repo, tmp_path, change):
     root = make_repo(two_hub_cache_repo())
     cache = tmp_path / "xdg"
-    first = _run(root, cache)
+    first = validate_with_cache(root, cache)
     assert _reused(first) == set()
-    again = _run(root, cache)
-    assert _reused(again) == {"a", "b"} and _findings(again) == _findings(first)
+    again = validate_with_cache(root, cache)
+    assert _reused(again) == {"a", "b"} and finding_rows(again) == finding_rows(first)
 
     written, readers = CHANGES[change]
     for rel, text in written.items():
         (root / rel).write_text(text, encoding="utf-8")
-    after = _run(root, cache)
-    reference = _run(root, tmp_path / "cold", "--no-cache")
-    assert _findings(after) == _findings(reference)
-    assert _findings(after) != _findings(first)
+    after = validate_with_cache(root, cache)
+    reference = validate_with_cache(root, tmp_path / "cold", "--no-cache")
+    assert finding_rows(after) == finding_rows(reference)
+    assert finding_rows(after) != finding_rows(first)
     assert _reused(after) == {"a", "b"} - readers
 
 
@@ -96,32 +84,32 @@ def test_a_rendered_secret_reaches_the_record_and_comes_back_from_it(make_repo, 
     files["clusters/b/vars.yaml"] = VARS.replace("{region}", TOKEN)
     root = make_repo(files)
     cache = tmp_path / "xdg"
-    first = _run(root, cache)
-    again = _run(root, cache)
+    first = validate_with_cache(root, cache)
+    again = validate_with_cache(root, cache)
     assert _reused(again) == {"a", "b"}
     token = [f for f in again["findings"] if f["rule"] == "secret/known-token" and f["hub"] == "b"]
-    assert token and _findings(again) == _findings(first)
+    assert token and finding_rows(again) == finding_rows(first)
     assert TOKEN not in json.dumps(again)  # redacted, from the record as from the render
 
 
 def test_a_corrupt_or_foreign_record_is_ignored_and_the_hub_checked_again(make_repo, tmp_path):
     root = make_repo(two_hub_cache_repo())
     cache = tmp_path / "xdg"
-    first = _run(root, cache)
+    first = validate_with_cache(root, cache)
     records = sorted((cache / "hubguard" / "hubs").rglob("*.record"))
     assert len(records) == 2
     records[0].write_bytes(records[0].read_bytes()[:-7] + b"garbage")  # torn or tampered: the checksum fails
     header, _, body = records[1].read_bytes().partition(b"\n")
     records[1].write_bytes(header.replace(b'"format":1', b'"format":99') + b"\n" + body)  # another format
-    again = _run(root, cache)
-    assert _reused(again) == set() and _findings(again) == _findings(first)
-    assert _reused(_run(root, cache)) == {"a", "b"}  # rewritten by the run that ignored them
+    again = validate_with_cache(root, cache)
+    assert _reused(again) == set() and finding_rows(again) == finding_rows(first)
+    assert _reused(validate_with_cache(root, cache)) == {"a", "b"}  # rewritten by the run that ignored them
 
 
 def test_no_cache_and_html_reports_neither_read_nor_write_records(make_repo, tmp_path):
     root = make_repo(two_hub_cache_repo())
     cache = tmp_path / "xdg"
-    _run(root, cache, "--no-cache")
+    validate_with_cache(root, cache, "--no-cache")
     assert not (cache / "hubguard" / "hubs").exists()
     env = dict(os.environ, XDG_CACHE_HOME=str(cache))
     html = subprocess.run([sys.executable, "-m", "hubguard", "validate", str(root), "--format", "html",
@@ -142,10 +130,10 @@ def test_a_hub_that_reads_a_configmap_from_anywhere_in_the_repository_is_never_r
     files["config/shared.yaml"] = VARS.replace("name: vars", "name: shared-vars").replace("{region}", "north")
     root = make_repo(files)
     cache = tmp_path / "xdg"
-    first = _run(root, cache)
-    assert _reused(_run(root, cache)) == {"a"}
+    first = validate_with_cache(root, cache)
+    assert _reused(validate_with_cache(root, cache)) == {"a"}
     (root / "config/shared.yaml").write_text(VARS.replace("name: vars", "name: shared-vars").replace("{region}", TOKEN))
-    after = _run(root, cache)
+    after = validate_with_cache(root, cache)
     assert _reused(after) == {"a"}
-    assert _findings(after) == _findings(_run(root, tmp_path / "cold", "--no-cache")) != _findings(first)
+    assert finding_rows(after) == finding_rows(validate_with_cache(root, tmp_path / "cold", "--no-cache")) != finding_rows(first)
     assert any(f["rule"] == "secret/known-token" and f["hub"] == "b" for f in after["findings"])
