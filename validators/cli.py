@@ -71,7 +71,7 @@ def report_destinations(formats: tuple[str, ...], output: Path | None, quiet: bo
 @click.option("--ignore", multiple=True, metavar="ID", help="Skip rules with this id or prefix.")
 @click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings not recorded in this baseline.")
 @click.option("--write-baseline", "write_baseline", type=click.Path(path_type=Path), help="Record today's findings as the baseline.")
-@click.option("--no-cache", "no_cache", is_flag=True, help="Run every kustomize build; neither read nor write the render cache.")
+@click.option("--no-cache", "no_cache", is_flag=True, help="Render and check everything; neither read nor write the caches (kustomize outputs, hub and file records).")
 @click.option("--shard", "shard", metavar="K/N", help="Check shard K of N of the hubs (CI matrices; needs --format json; combine with `hubguard merge`).")
 @click.pass_context
 def validate(ctx: click.Context, path: Path, staged: bool, changed_since: str | None, hubs: tuple[str, ...], policy: Path | None,
@@ -299,12 +299,12 @@ def update(template: Path | None, old_template: Path | None, path: Path, commit:
 
 @cli.group()
 def cache() -> None:
-    """The render cache: kustomize outputs and checked hubs kept between runs in the user cache directory."""
+    """The caches in the user cache directory: kustomize outputs, hub records and file records."""
 
 
 @cache.command("clear")
 def cache_clear() -> None:
-    """Remove every entry of the render cache: kustomize outputs and hub records."""
+    """Remove every cached kustomize output, hub record and file record."""
     from hubguard.render import build_cache, hub_records
     from hubguard.rules import file_records
 
