@@ -299,7 +299,8 @@ def validate(options: ValidateOptions) -> Report:
             raise
         skipped.extend(f.note for f in files if f.note)
     internal_errors: list[str] = []
-    repo = RepoContext(root=options.root, policy=policy, files=files, run_hubs=in_run)
+    repo = RepoContext(root=options.root, policy=policy, files=files, run_hubs=in_run,
+                       defer_receivers=options.shard is not None)
     runner = RuleRunner(repo, rules, internal_errors)
     raw: list[Finding] = []
     by_path = {src.path: src for src in files}
@@ -358,8 +359,10 @@ def validate(options: ValidateOptions) -> Report:
             shown = ", ".join(reused[:NAMED_HUBS]) + (f" and {len(reused) - NAMED_HUBS} more" if len(reused) > NAMED_HUBS else "")
             notes.append(f"{_plural(len(reused), 'hub')} unchanged since an earlier run, checks reused from the "
                          f"cache: {shown} (--no-cache checks them again)")
-    raw.extend(runner.files(files if focus is None else _focused_files(files, focus, [hub_files[n] for n in names if n in hub_files]),
-                            file_records))
+    checked_files = files if focus is None else _focused_files(files, focus, [hub_files[n] for n in names if n in hub_files])
+    if options.shard is not None:
+        checked_files = [f for f in checked_files if options.shard.checks_file(f.path)]
+    raw.extend(runner.files(checked_files, file_records))
     if file_records is not None:
         file_records.save({f.path for f in files})
     if options.shard is None or options.shard.runs_repository_rules:

@@ -39,6 +39,9 @@ class Finding:
     # Stable identity of what was found (e.g. the key holding a secret), used by baselines so that
     # a fingerprint survives unrelated edits that move lines. Never the secret itself.
     key: str | None = None
+    # A shard's file finding, not yet given the hubs it holds on: the file whose receiving hubs
+    # decide them (`hubguard merge` knows every shard's). None once attributed.
+    received_in: str | None = None
 
     def sort_key(self) -> tuple:
         return (self.path or "", self.line or 0, self.column or 0, self.rule, self.hub or "", self.message)
@@ -76,13 +79,17 @@ class Suppressed:
 
 def finding_record(finding: Finding) -> dict:
     """A finding in full as JSON (with its key), for files hubguard reads back: shards, hub records."""
-    return {**finding.to_dict(), "key": finding.key}
+    record = {**finding.to_dict(), "key": finding.key}
+    if finding.received_in is not None:
+        record["received_in"] = finding.received_in
+    return record
 
 
 def finding_from_record(record: Mapping[str, Any]) -> Finding:
     return Finding(rule=str(record["rule"]), severity=Severity(record["severity"]), path=record.get("path"),
                    line=record.get("line"), column=record.get("column"), hub=record.get("hub"),
-                   object=record.get("object"), message=str(record["message"]), key=record.get("key"))
+                   object=record.get("object"), message=str(record["message"]), key=record.get("key"),
+                   received_in=record.get("received_in"))
 
 
 @dataclass

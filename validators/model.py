@@ -287,6 +287,9 @@ class RepoContext:
     # hub -> fleet rule id -> what that rule kept of the hub (Rule.summarise)
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
     run_hubs: list[str] | None = None  # every hub of the run, also those another shard renders
+    # A shard: file findings are left for `hubguard merge` to attribute to the hubs receiving their
+    # file, which only the receivers of every shard tell (Finding.received_in).
+    defer_receivers: bool = False
     receivers: dict[str, set[str]] = field(default_factory=dict)  # path -> hubs receiving something it writes
     # While not None, the paths `file()` was asked for: what a file rule read besides its own file.
     reads: set[str] | None = None

@@ -108,6 +108,12 @@ def test_shards_merged_are_the_whole_run(whole, tmp_path, hubguard, count):
         shards.append(shard)
     rendered = [json.loads(s.read_text())["shard"]["rendered"] for s in shards]
     assert sorted(h for hubs in rendered for h in hubs) == sorted(HUBS) and all(rendered)  # each hub once
+    # each file is checked by the file rules in one shard only, its findings' hubs left to merge
+    file_findings = [(f["rule"], f["path"], f["line"], f["received_in"]) for s in shards
+                     for f in json.loads(s.read_text())["shard"]["findings"] if "received_in" in f]
+    assert len(file_findings) == len(set(file_findings))
+    assert ("secret/plaintext-secret", "apps/base/secret.yaml", 5, "apps/base/secret.yaml") in file_findings
+    assert ("secret/sensitive-literal", "docs/operations.md", 1, "docs/operations.md") in file_findings
     merged_code, out, err = hubguard("merge", *map(str, shards), "--format", "json")
     merged = json.loads(out)
     assert merged_code == code, err

@@ -3,8 +3,8 @@ written to the same outputs as `validate`'s and set against the baseline the sha
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable, TypeVar
 
 from hubguard.commands.validate import write_report
 from hubguard.report.outputs import Display, Output
@@ -18,9 +18,6 @@ from hubguard.report.baseline import from_shard_record
 from hubguard.report.shard_file import comment_index, read_shards, suppressed_from_record
 from hubguard.rules.registry import all_rules
 from hubguard.rules.runner import RuleRunner
-
-T = TypeVar("T")
-
 
 def run_merge(paths: list[Path], outputs: list[Output], display: Display, fail_on: str, exit_zero: bool = False,
               debug: bool = False) -> int:
@@ -48,10 +45,15 @@ def merge_shards(paths: list[Path]) -> Report:
     suppressed = suppressed_places(silenced)
     if fleet["missing_reason"]:
         kept.extend(with_policy_severity(f, policy) for f in extra)
-    findings = _attributed([finding_from_record(record) for section in sections for record in section["findings"]]) + kept
+    receivers: dict[str, set[str]] = {}
+    for section in sections:
+        for path, hubs in section["receivers"].items():
+            receivers.setdefault(path, set()).update(hubs)
+    findings = [f for record in (r for section in sections for r in section["findings"])
+                for f in _received(finding_from_record(record), receivers, run_hubs)] + kept
     suppressed |= {tuple(key) for section in sections for key in section["suppressed"]}
-    silenced += _attributed([suppressed_from_record(record) for section in sections for record in section["suppressed_findings"]],
-                            lambda item: item.finding)
+    silenced += [replace(item, finding=f) for item in (suppressed_from_record(r) for section in sections for r in section["suppressed_findings"])
+                 for f in _received(item.finding, receivers, run_hubs)]
     report = Report(
         findings=sorted(collapse(findings, run_hubs), key=Finding.sort_key),
         files=documents[0]["summary"]["files"],
@@ -66,11 +68,13 @@ def merge_shards(paths: list[Path]) -> Report:
     return from_shard_record(report, baseline) if baseline is not None else report
 
 
-def _attributed(items: list[T], finding: Callable[[T], Finding] = lambda item: item) -> list[T]:
-    """A file finding that a shard could not attribute (no hub of that shard receives the file)
-    carries no hub; where another shard attributed the same finding to its hubs, those stand."""
-    def identity(f: Finding) -> tuple:
-        return (f.rule, f.path, f.line, f.column, f.object, f.message)
-
-    attributed = {identity(finding(item)) for item in items if finding(item).hub is not None}
-    return [item for item in items if finding(item).hub is not None or identity(finding(item)) not in attributed]
+def _received(finding: Finding, receivers: dict[str, set[str]], run_hubs: list[str]) -> list[Finding]:
+    """A shard's file finding given the hubs it holds on, as `validate` gives them in one run: the
+    hubs receiving its file, from every shard's renders; none (hub null) when every hub of the run
+    or none receives it."""
+    if finding.received_in is None:
+        return [finding]
+    hubs = receivers.get(finding.received_in, set())
+    if not hubs or hubs >= set(run_hubs):
+        return [replace(finding, received_in=None)]
+    return [replace(finding, hub=hub, received_in=None) for hub in sorted(hubs)]

@@ -2,14 +2,17 @@
 
 A shard renders and checks a deterministic share of the hubs. Hubs are placed largest first on the
 least loaded shard, by a cheap estimate of what each hub reads (the files under its roots and under
-the Flux/Argo CD paths they name), so shards finish together even when hubs differ in size. File
-rules run in every shard (their rendered view needs the shard's hubs; the merge keeps each finding
-once) and repository rules in shard 1 only; the cross-hub (fleet) rules run in `hubguard merge`,
-over the per-hub summaries every shard writes (report/shard_file.py)."""
+the Flux/Argo CD paths they name), so shards finish together even when hubs differ in size. Each
+file is checked by the file rules in exactly one shard (by a digest of its path), which leaves its
+findings' hubs to `hubguard merge`: the hubs receiving a file are known only from every shard's
+renders. The file rules' view of rendered values runs with each hub, in that hub's shard.
+Repository rules run in shard 1 only; the cross-hub (fleet) rules run in `hubguard merge`, over
+the per-hub summaries every shard writes (report/shard_file.py)."""
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import posixpath
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -37,6 +40,11 @@ class Shard:
     @property
     def runs_repository_rules(self) -> bool:
         return self.index == 1
+
+    def checks_file(self, path: str) -> bool:
+        """Whether the file rules check `path` in this shard: in exactly one shard of the N."""
+        digest = hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        return int.from_bytes(digest, "big") % self.count == self.index - 1
 
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"

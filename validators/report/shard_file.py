@@ -17,7 +17,7 @@ from hubguard.report.suppressions import Suppression, comment_suppressions
 from hubguard.rules.registry import Rule, Scope
 from hubguard.rules.suppress.missing_reason import MISSING_REASON
 
-SHARD_FORMAT = 2  # 2: suppressed findings with their reasons, and the baseline
+SHARD_FORMAT = 3  # 2: suppressed findings with their reasons, and the baseline; 3: receivers, file findings unattributed
 
 
 def read_shards(paths: list[Path]) -> list[dict]:
@@ -73,6 +73,9 @@ def shard_section(shard: Shard, run_hubs: list[str], findings: list[Finding], re
         "rendered": sorted(repo.summaries),
         "findings": [finding_record(f) for f in findings],
         "summaries": repo.summaries,
+        # path -> this shard's hubs that receive something written in it: merge attributes the
+        # file findings of every shard with all shards' receivers
+        "receivers": {path: sorted(hubs) for path, hubs in sorted(repo.receivers.items())},
         "fleet": {"rules": fleet,
                   "policy_rules": {rule_id: repo.policy.rules[rule_id] for rule_id in (*fleet, MISSING_REASON.id)
                                    if rule_id in repo.policy.rules},

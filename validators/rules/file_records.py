@@ -62,7 +62,8 @@ class FileRecords:
         """What `check()` finds on `src` (it answers the findings and whether a rule failed): from
         the record when nothing they depend on changed; else checked, and recorded unless a rule
         failed."""
-        own = [text_digest(src), sorted(repo.receivers.get(src.path, ()))]
+        # (a shard leaves the receiving hubs to merge: its findings are recorded apart)
+        own = [text_digest(src), sorted(repo.receivers.get(src.path, ())) if not repo.defer_receivers else ["(merge)"]]
         entry = self._entries.get(src.path)
         if entry is not None:
             try:

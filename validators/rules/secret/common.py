@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
@@ -96,6 +97,9 @@ def finding_for_hubs(ctx: RuleContext, message: str, location: Location, *, hub:
     """A finding for the hub it concerns: a file-level one (`hub` None) is one per hub that receives
     the file (or `received_in`, the kustomization of a generator input) when only some do, else
     hub-independent."""
+    if hub is None and ctx.repo.defer_receivers:
+        yield replace(ctx.finding(message, location, obj=obj, key=key), received_in=received_in or location.path)
+        return
     for name in [hub] if hub is not None else receiving_hubs(ctx.repo, received_in or location.path):
         yield ctx.finding(message, location, hub=name, obj=obj, key=key)
 
