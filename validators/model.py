@@ -123,6 +123,14 @@ class K8sObject:
     overrides: tuple[Document, ...] = ()
     generated: bool = False  # made by a kustomize generator (configMapGenerator, secretGenerator)
 
+    @property
+    def anchor(self) -> str | None:
+        """The file the object is written in: its source document's, or for an object a kustomize
+        generator made, the kustomization's (None: neither is known)."""
+        if self.generated:
+            return self.source.path or None
+        return self.document.path if self.document is not None else None
+
     @cached_property
     def kind(self) -> str:
         return str(self.data.get("kind") or "")
@@ -213,8 +221,7 @@ class HubInventory:
         for what a generator made) and the patches that target them."""
         paths: set[str] = set()
         for obj in self.objects:
-            written = obj.source.path if obj.generated else (obj.document.path if obj.document is not None else None)
-            paths.update(path for path in (written, *(d.path for d in obj.overrides)) if path)
+            paths.update(path for path in (obj.anchor, *(d.path for d in obj.overrides)) if path)
         return paths
 
     @cached_property
@@ -223,9 +230,8 @@ class HubInventory:
         kustomize generator made, the kustomization's."""
         index: dict[str, list[K8sObject]] = {}
         for obj in self.objects:
-            path = obj.source.path if obj.generated else (obj.document.path if obj.document is not None else None)
-            if path:
-                index.setdefault(path, []).append(obj)
+            if obj.anchor:
+                index.setdefault(obj.anchor, []).append(obj)
         return index
 
     @cached_property
