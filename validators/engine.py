@@ -8,7 +8,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping
 
 from hubguard.errors import HubguardError
 from hubguard.findings import Finding, Report, Severity, Suppressed
@@ -315,12 +315,7 @@ def validate(options: ValidateOptions) -> Report:
         raw.extend(hub.findings)
         repo.summaries[name] = hub.summaries
         repo.receives(name, hub.received)
-        for ref, own, path, line in hub.annotated:
-            suppression = annotation_suppression(own, path, line)
-            if suppression is not None:
-                annotations[(name, ref)] = suppression
-                # File-level findings (the secret rules read files) carry no hub: any hub's copy answers.
-                annotations.setdefault((None, ref), suppression)
+        _add_annotations(annotations, name, hub.annotated)
         objects[name] = hub.objects
         hub_files[name] = set(hub.files)
         notes.extend(note for note in hub.notes if note not in notes)
@@ -520,12 +515,19 @@ def _identity(f: Finding) -> tuple:
 
 
 def _collect_annotations(hub: HubInventory, into: dict) -> None:
-    for obj in hub.objects:
-        suppression = annotation_suppression(obj.annotations, obj.source.path, obj.source.line)
+    _add_annotations(into, hub.name, ((obj.ref, obj.annotations, obj.source.path, obj.source.line) for obj in hub.objects))
+
+
+def _add_annotations(into: SuppressionsByObject, hub: str,
+                     annotated: Iterable[tuple[str, Mapping, str, int | None]]) -> None:
+    """The suppressions that objects of `hub` carry as annotations: (object ref, its annotations,
+    path, line) each."""
+    for ref, annotations, path, line in annotated:
+        suppression = annotation_suppression(annotations, path, line)
         if suppression is not None:
-            into[(hub.name, obj.ref)] = suppression
+            into[(hub, ref)] = suppression
             # File-level findings (the secret rules read files) carry no hub: any hub's copy answers.
-            into.setdefault((None, obj.ref), suppression)
+            into.setdefault((None, ref), suppression)
 
 
 def _collect_document_annotations(repo: RepoContext, into: dict) -> None:
