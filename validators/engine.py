@@ -17,7 +17,8 @@ from hubguard.load.sources import SourceLoader, discover, helm_chart_dirs, skipp
 from hubguard.model import HubInventory, RepoContext, SourceFile
 from hubguard.policy import Policy
 from hubguard.render.build_cache import BuildCache, tool_identity, user_cache
-from hubguard.render.hub_records import CheckedHub, FileDigests, HubRecords, Listing, shared_context
+from hubguard.render.cache_files import FileDigests
+from hubguard.render.hub_records import CheckedHub, HubRecords, Listing, shared_context
 from hubguard.render.hub_records import default_directory as hub_records_directory
 from hubguard.rules.file_records import FileRecords
 from hubguard.rules.file_records import default_directory as file_records_directory
@@ -283,7 +284,7 @@ def validate(options: ValidateOptions) -> Report:
     file_records = FileRecords(file_records_directory(), shared.context) if shared is not None else None
     recorded = {name: found for name in names + context if records is not None and (found := records.load(name))}
     to_render = [name for name in names + context if name not in recorded]
-    cache = user_cache() if options.use_cache and to_render else None
+    cache = user_cache(shared.digests if shared is not None else None) if options.use_cache and to_render else None
     started: HubRenders | None = None
     if prepared is not None:
         files = prepared.files

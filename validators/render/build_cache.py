@@ -37,11 +37,12 @@ def default_directory() -> Path:
     return user_cache_path("hubguard", appauthor=False) / "renders"
 
 
-def user_cache() -> BuildCache:
-    """The cache of this user, for the kustomize hubguard runs."""
+def user_cache(digests: cache_files.FileDigests | None = None) -> BuildCache:
+    """The cache of this user, for the kustomize hubguard runs (with `digests`, the file digests
+    this run already keeps)."""
     from hubguard.render.tools import find_tool
 
-    return BuildCache(default_directory(), tool_identity(find_tool("kubectl")))
+    return BuildCache(default_directory(), tool_identity(find_tool("kubectl")), digests=digests)
 
 
 def tool_identity(executable: str) -> str:
@@ -65,12 +66,14 @@ class CacheStats:
 class BuildCache:
     """Cached kustomize outputs in `directory`, keyed by what a build reads."""
 
-    def __init__(self, directory: Path, tool: str, max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(self, directory: Path, tool: str, max_bytes: int = DEFAULT_MAX_BYTES,
+                 digests: cache_files.FileDigests | None = None):
         self.directory = directory
         self.max_bytes = max_bytes
         self.stats = CacheStats()
         self._salt = f"hubguard-render-cache\0{FORMAT}\0{__version__}\0{tool}".encode()
-        self._digests: dict[tuple[Path, str], str | None] = {}  # file -> content digest, for this run
+        # root -> the content digests of its files, for this run
+        self._digests: dict[Path, cache_files.FileDigests] = {digests.root.resolve(): digests} if digests is not None else {}
         self._lock = threading.Lock()
 
     # -- keys ----------------------------------------------------------------------------------
@@ -79,23 +82,20 @@ class BuildCache:
         input cannot be read (then the build is not cached)."""
         digest = hashlib.sha256(self._salt)
         digest.update(f"\0{directory}\0{options}".encode())
+        files = self._files_of(root)
         for rel in sorted(set(inputs)):
-            content = self._file_digest(root, rel)
+            content = files(rel)
             if content is None:
                 return None
             digest.update(f"\0{rel}\0{content}".encode())
         return digest.hexdigest()
 
-    def _file_digest(self, root: Path, rel: str) -> str | None:
-        known = self._digests.get((root, rel), "")
-        if known != "":
-            return known
-        try:
-            found: str | None = hashlib.sha256((root / rel).read_bytes()).hexdigest()
-        except OSError:
-            found = None
-        self._digests[(root, rel)] = found
-        return found
+    def _files_of(self, root: Path) -> cache_files.FileDigests:
+        with self._lock:
+            found = self._digests.get(root)
+            if found is None:
+                found = self._digests[root] = cache_files.FileDigests(root)
+            return found
 
     # -- entries -------------------------------------------------------------------------------
     def _path(self, key: str) -> Path:

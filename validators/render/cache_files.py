@@ -11,8 +11,31 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import zlib
 from pathlib import Path
+
+
+class FileDigests:
+    """Content digests of repository files, each read once per run (None: not a readable file):
+    the render cache's keys and the hub records' inputs digest the same files, and read them once."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._known: dict[str, str | None] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, rel: str) -> str | None:
+        known = self._known.get(rel, "")
+        if known != "":
+            return known
+        try:
+            found: str | None = hashlib.sha256((self.root / rel).read_bytes()).hexdigest()
+        except OSError:
+            found = None
+        with self._lock:
+            self._known[rel] = found
+        return found
 
 
 def write_atomically(path: Path, content: bytes, suffix: str) -> bool:

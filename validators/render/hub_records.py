@@ -20,7 +20,6 @@ import bisect
 import hashlib
 import json
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -28,6 +27,7 @@ from typing import Any, Iterable
 from hubguard import __version__
 from hubguard.findings import Finding, finding_from_record, finding_record
 from hubguard.render import cache_files, kustomize
+from hubguard.render.cache_files import FileDigests
 from hubguard.render.hubs import EVERYTHING, MANIFEST_SUFFIXES, HubRender, Inputs
 
 ANNOTATION_PREFIX = "hubguard.io/"  # the suppression annotations (hubguard.report.suppressions)
@@ -41,27 +41,6 @@ def default_directory() -> Path:
     from hubguard.render.build_cache import default_directory as renders
 
     return renders().parent / "hubs"
-
-
-class FileDigests:
-    """Content digests of repository files, each read once per run (None: not a readable file)."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self._known: dict[str, str | None] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, rel: str) -> str | None:
-        known = self._known.get(rel, "")
-        if known != "":
-            return known
-        try:
-            found: str | None = hashlib.sha256((self.root / rel).read_bytes()).hexdigest()
-        except OSError:
-            found = None
-        with self._lock:
-            self._known[rel] = found
-        return found
 
 
 class Listing:
