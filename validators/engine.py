@@ -170,14 +170,15 @@ class HubRenders:
     memory stays flat in the number of hubs."""
 
     def __init__(self, root: Path, policy: Policy, files: Mapping[str, SourceFile] | SourceLoader, names: list[str],
-                 jobs: int | None, progress: bool = False, cache: BuildCache | None = None):
+                 jobs: int | None, progress: bool = False, cache: BuildCache | None = None,
+                 repository: RepositoryIdentity | None = None):
         from hubguard.render.progress import HubProgress
 
         self.names = names
         self._bar = HubProgress(names) if progress else None
         builds = max(1, jobs or os.cpu_count() or 2)
         self._builds = builds
-        repository = RepositoryIdentity.of(root, policy.repository.urls, policy.repository.sources)
+        repository = repository if repository is not None else _repository(root, policy)
         self._renderer = Renderer(root, files, builds, cache, repository)
         window = max(1, min(len(names) or 1, 2 * builds))
         self._pool = ThreadPoolExecutor(max_workers=window)
@@ -229,12 +230,13 @@ class HubRenders:
 
 def render_hubs(root: Path, policy: Policy, files: list[SourceFile], names: list[str], jobs: int | None,
                 progress: bool = False, on_done: Callable[[str, HubRender], None] | None = None,
-                cache: BuildCache | None = None) -> dict[str, HubRender]:
+                cache: BuildCache | None = None, repository: RepositoryIdentity | None = None) -> dict[str, HubRender]:
     """Every hub in `names` rendered, in parallel; `on_done(name, render)` is called in this thread
     as each hub completes, so that its checks run while the other hubs are still rendering. With
     `on_done`, hubs are handed over and not kept (the answer is empty): memory stays flat."""
     results: dict[str, HubRender] = {}
-    for name, result in HubRenders(root, policy, {f.path: f for f in files}, names, jobs, progress, cache).completed():
+    for name, result in HubRenders(root, policy, {f.path: f for f in files}, names, jobs, progress, cache,
+                                   repository).completed():
         if on_done is not None:
             on_done(name, result)
         else:
@@ -275,10 +277,12 @@ def validate(options: ValidateOptions) -> Report:
     # Whether the secret rules alone need renders is known once the files are loaded.
     secrets_only = options.lean_secrets and bool(rules) and all(rule.family == "secret" for rule in rules)
     paths = loader.paths if loader is not None else [f.path for f in prepared.files]
+    # What names this repository (git remotes, the policy): renders follow it, records depend on it.
+    repository = _repository(options.root, policy) if options.use_cache or names or context else None
     shared: HubRecords | None = None  # what the cached results of this run depend on, and the hub records
     if options.use_cache:
         shared = prepared.records if prepared is not None and prepared.records is not None else \
-            _hub_records(options, policy, rules, in_run, paths)
+            _hub_records(options, policy, rules, in_run, paths, repository)
     # The HTML report draws every hub's objects: its hubs are rendered, not taken from records.
     records = shared if (names or context) and not options.keep_hubs else None
     file_records = FileRecords(file_records_directory(), shared.context) if shared is not None else None
@@ -291,7 +295,8 @@ def validate(options: ValidateOptions) -> Report:
     else:
         try:
             if to_render and not secrets_only:  # kustomize runs while the files load: the renders read the few they need first
-                started = HubRenders(options.root, policy, loader, to_render, options.jobs, options.progress, cache)
+                started = HubRenders(options.root, policy, loader, to_render, options.jobs, options.progress, cache,
+                                     repository)
                 started.wait_for_builds()
             files = loader.all()
         except BaseException:
@@ -347,7 +352,7 @@ def validate(options: ValidateOptions) -> Report:
         for name, result in started.completed():
             checked(name, result)
     elif to_render:
-        render_hubs(options.root, policy, files, to_render, options.jobs, options.progress, checked, cache)
+        render_hubs(options.root, policy, files, to_render, options.jobs, options.progress, checked, cache, repository)
     if records is not None:
         records.trim()
         if records.used:
@@ -397,11 +402,11 @@ def validate(options: ValidateOptions) -> Report:
 def hub_records(options: ValidateOptions, policy: Policy, paths: list[str]) -> HubRecords | None:
     """The hub records a run with `options` reads and writes (None with --no-cache)."""
     rules, _ = rules_for_hubs(policy, select_rules(policy, options.select, options.ignore))
-    return _hub_records(options, policy, rules, list(options.hubs) or sorted(policy.hubs), paths)
+    return _hub_records(options, policy, rules, list(options.hubs) or sorted(policy.hubs), paths, None)
 
 
 def _hub_records(options: ValidateOptions, policy: Policy, rules: list[Rule], in_run: list[str],
-                 paths: list[str]) -> HubRecords | None:
+                 paths: list[str], repository: RepositoryIdentity | None) -> HubRecords | None:
     """The user's hub records for this run (None with --no-cache): one slot per hub under
     everything the hubs share (the file records share it too)."""
     if not options.use_cache:
@@ -413,11 +418,15 @@ def _hub_records(options: ValidateOptions, policy: Policy, rules: list[Rule], in
     crd_prefixes = [p.strip().strip("/").removeprefix("./") for p in policy.schema.crd_paths]
     schemas = [f"{rel}:{digests(rel)}" for rel in paths
                if any(rel == p or rel.startswith(p + "/") or not p for p in crd_prefixes)]
-    repository = RepositoryIdentity.of(root, policy.repository.urls, policy.repository.sources)
+    repository = repository if repository is not None else _repository(root, policy)
     shared = shared_context(tool_identity(find_tool("kubectl")), repr(policy),
                             [rule.id for rule in rules] + [f"hub:{name}" for name in in_run] + schemas,
                             [*repository.urls, *repository.branches, *repository.sources])
     return HubRecords(hub_records_directory(), shared, root, Listing(paths), digests)
+
+
+def _repository(root: Path, policy: Policy) -> RepositoryIdentity:
+    return RepositoryIdentity.of(root, policy.repository.urls, policy.repository.sources)
 
 
 def _plural(count: int, noun: str) -> str:
