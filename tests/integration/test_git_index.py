@@ -90,3 +90,54 @@ def test_an_empty_index_and_a_first_commit(make_repo):
     git(root, "add", "a.yaml")
     with staged_tree(root) as copy:  # no HEAD yet: the index alone decides
         assert files_in(copy) == {"a.yaml": b"a: 1\n"}
+
+
+def test_the_copy_goes_to_memory_when_there_is_room_and_tmpdir_names_no_other_place(make_repo, tmp_path, monkeypatch):
+    import hubguard.load.git_index as git_index
+
+    root = make_repo({"apps/x.yaml": "x: 1\n"})
+    memory = tmp_path / "shm"
+    memory.mkdir()
+    monkeypatch.setattr(git_index, "MEMORY_FOLDER", str(memory))
+    monkeypatch.delenv("TMPDIR", raising=False)
+    with staged_tree(root) as copy:
+        assert memory in copy.parents and files_in(copy) == {"apps/x.yaml": b"x: 1\n"}
+    assert list(memory.iterdir()) == []  # removed afterwards
+
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    monkeypatch.setenv("TMPDIR", str(chosen))
+    monkeypatch.setattr(git_index.tempfile, "tempdir", None)  # tempfile reads TMPDIR again
+    with staged_tree(root) as copy:
+        assert chosen in copy.parents and memory not in copy.parents  # the user's choice wins
+    monkeypatch.setattr(git_index.tempfile, "tempdir", None)
+
+
+def test_a_full_memory_folder_falls_back_to_the_temporary_folder(make_repo, tmp_path, monkeypatch):
+    import hubguard.load.git_index as git_index
+
+    root = make_repo({"apps/x.yaml": "x: 1\n", "apps/y.yaml": "y: 2\n"})
+    memory = tmp_path / "shm"
+    memory.mkdir()
+    monkeypatch.setattr(git_index, "MEMORY_FOLDER", str(memory))
+    monkeypatch.delenv("TMPDIR", raising=False)
+    real_open = open
+    writes_in_memory = []
+
+    def filling_open(path, mode="r", *args, **kwargs):  # the memory folder is full after one file
+        if "w" in mode and str(path).startswith(str(memory)):
+            writes_in_memory.append(path)
+            if len(writes_in_memory) > 1:
+                raise OSError(28, "No space left on device")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", filling_open)
+    with staged_tree(root) as copy:
+        assert memory not in copy.parents
+        assert files_in(copy) == {"apps/x.yaml": b"x: 1\n", "apps/y.yaml": b"y: 2\n"}
+    assert len(writes_in_memory) == 2 and list(memory.iterdir()) == []  # the half-written copy is gone
+
+    monkeypatch.setattr(git_index, "MEMORY_ROOM", 1 << 62)  # not enough room: not even tried
+    writes_in_memory.clear()
+    with staged_tree(root) as copy:
+        assert memory not in copy.parents and writes_in_memory == []
