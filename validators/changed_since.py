@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from hubguard.engine import Focus, Prepared, ValidateOptions, hub_records, load_repository
+from hubguard.engine import Focus, Prepared, ValidateOptions, hub_records, open_repository
 from hubguard.errors import HubguardError
 from hubguard.policy import POLICY_FILE, Policy
 from hubguard.render.inputs import InputGraph
@@ -69,8 +69,8 @@ def options_for_staged(path: Path, options: ValidateOptions) -> tuple[ValidateOp
 def focused(changes: Changes, options: ValidateOptions, label: str, origin: Path) -> tuple[ValidateOptions | None, str]:
     if not changes.all:
         return None, f"{label}: no file changed; nothing to check"
-    policy, files, notes = load_repository(options)
-    prepared = Prepared(policy, files, notes)  # validate() reuses it: the files are loaded once
+    policy, loader, notes = open_repository(options)
+    prepared = Prepared(policy, loader, notes)  # validate() reuses it: each file is loaded once
     global_change = _global_change(changes.all, policy, options, origin.resolve())
     if global_change:
         return (replace(options, prepared=prepared),
@@ -78,15 +78,15 @@ def focused(changes: Changes, options: ValidateOptions, label: str, origin: Path
     names = list(options.hubs) or sorted(policy.hubs)
     # A hub whose record's inputs are all as they were reads the same again: its record says what,
     # without walking its kustomize graph (most hubs, on a machine that ran hubguard before).
-    records = hub_records(options, policy, [f.path for f in files])
+    records = hub_records(options, policy, loader.paths)
     prepared = replace(prepared, records=records)
-    graph = InputGraph(options.root, {f.path: f for f in files})
+    graph = InputGraph(options.root, loader)  # walks only the hubs without a valid record
     reasons = {}
     for name in names:
         inputs = (records.inputs(name) if records is not None else None) or graph.inputs(policy.hubs[name])
         reasons[name] = sorted(rel for rel in changes.all if inputs.changed_by(rel))
     chosen = [name for name in names if reasons[name]]
-    scanned = {f.path for f in files} & changes.present
+    scanned = set(loader.paths) & changes.present
     if not chosen and not scanned:
         return None, (f"{label}: nothing to check: {_count(changes.all, 'changed file')}, none read by a hub's render "
                       "or scanned by hubguard")

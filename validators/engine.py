@@ -42,11 +42,12 @@ NAMED_HUBS = 5  # hubs named in a note; the rest are counted
 
 @dataclass(frozen=True)
 class Prepared:
-    """A repository already loaded, e.g. by --changed-since to decide which hubs to check;
-    validate() reuses it instead of loading twice."""
+    """A repository already opened, e.g. by --changed-since to decide which hubs to check;
+    validate() reuses it instead of opening it twice. The files planning read stay loaded; the
+    rest load while the chosen hubs render."""
 
     policy: Policy
-    files: list[SourceFile]
+    loader: SourceLoader
     notes: list[str]
     records: HubRecords | None = None  # the hub records it planned from, already validated
 
@@ -247,7 +248,7 @@ def render_hubs(root: Path, policy: Policy, files: list[SourceFile], names: list
 def validate(options: ValidateOptions) -> Report:
     prepared = options.prepared
     if prepared is not None:
-        policy, loader, notes = prepared.policy, None, list(prepared.notes)
+        policy, loader, notes = prepared.policy, prepared.loader, list(prepared.notes)
     else:
         policy, loader, notes = open_repository(options)
     skipped = list(notes)  # so far, the notes of files not checked: one note sums them up
@@ -258,7 +259,7 @@ def validate(options: ValidateOptions) -> Report:
     notes[:0] = hub_notes + partial_notes
     validate_rule_settings(RepoContext(root=options.root, policy=policy), rules)  # a bad setting fails before any render
     names = in_run
-    if options.shard is not None and loader is not None:
+    if options.shard is not None:
         names = options.shard.hubs(names, policy, loader)
     if any(rule.id == "schema/invalid" for rule in rules):
         from hubguard.rules.schema.kubernetes_schemas import version_note
@@ -276,7 +277,7 @@ def validate(options: ValidateOptions) -> Report:
                          "compares as it did before the change")
     # Whether the secret rules alone need renders is known once the files are loaded.
     secrets_only = options.lean_secrets and bool(rules) and all(rule.family == "secret" for rule in rules)
-    paths = loader.paths if loader is not None else [f.path for f in prepared.files]
+    paths = loader.paths
     # What names this repository (git remotes, the policy): renders follow it, records depend on it.
     repository = _repository(options.root, policy) if options.use_cache or names or context else None
     shared: HubRecords | None = None  # what the cached results of this run depend on, and the hub records
@@ -290,20 +291,17 @@ def validate(options: ValidateOptions) -> Report:
     to_render = [name for name in names + context if name not in recorded]
     cache = user_cache(shared.digests if shared is not None else None) if options.use_cache and to_render else None
     started: HubRenders | None = None
-    if prepared is not None:
-        files = prepared.files
-    else:
-        try:
-            if to_render and not secrets_only:  # kustomize runs while the files load: the renders read the few they need first
-                started = HubRenders(options.root, policy, loader, to_render, options.jobs, options.progress, cache,
-                                     repository)
-                started.wait_for_builds()
-            files = loader.all()
-        except BaseException:
-            if started is not None:
-                started.close()
-            raise
-        skipped.extend(f.note for f in files if f.note)
+    try:
+        if to_render and not secrets_only:  # kustomize runs while the files load: the renders read the few they need first
+            started = HubRenders(options.root, policy, loader, to_render, options.jobs, options.progress, cache,
+                                 repository)
+            started.wait_for_builds()
+        files = loader.all()
+    except BaseException:
+        if started is not None:
+            started.close()
+        raise
+    skipped.extend(f.note for f in files if f.note)
     internal_errors: list[str] = []
     repo = RepoContext(root=options.root, policy=policy, files=files, run_hubs=in_run,
                        defer_receivers=options.shard is not None)
