@@ -29,9 +29,10 @@ def test_json_files_have_positions():
     assert error is None and doc.position("b", "c") == (3, 9)
 
 
-def test_json_with_tabs_still_loads():
-    (doc,), error = parse_json("x.json", '{\n\t"a": {\n\t\t"b": 1\n\t}\n}\n')
-    assert error is None and doc.data == {"a": {"b": 1}}
+def test_json_indented_with_tabs_loads_with_positions():
+    (doc,), error = parse_json("x.json", '{\n\t"a": {\n\t\t"b": 1,\n\t\t"c":\t"x\\ty"\n\t}\n}\n')
+    assert error is None and doc.data == {"a": {"b": 1, "c": "x\ty"}}
+    assert doc.position("a", "b") == (3, 8) and doc.position("a", "c") == (4, 8)
 
 
 @pytest.mark.parametrize(

@@ -91,3 +91,16 @@ def test_suppressions_promised_by_the_remediations(make_repo, capsys) -> None:
     assert {f["rule"] for f in report["findings"]} == {r for r, *_ in BROKEN} - {"ha/replicas", "ha/probes"}
     # The engine counts suppressions before collapsing hubs: the base's probes finding counts once per hub.
     assert report["summary"]["suppressed"] >= 2
+
+
+def test_json_indented_with_tabs_reports_its_line(make_repo, capsys) -> None:
+    """Editors and `jq --tab` indent JSON with tabs, which YAML (where positions come from) refuses."""
+    root = _copy_as_repo("broken", make_repo)
+    model = root / "clusters/munich/aks-engine/apimodel.json"
+    text = model.read_text(encoding="utf-8")
+    model.write_text("\n".join(line.lstrip(" ").rjust(len(line.lstrip(" ")) + (len(line) - len(line.lstrip(" "))) // 2, "\t")
+                               for line in text.split("\n")), encoding="utf-8")
+    assert "\t\t\"count\": 2," in model.read_text(encoding="utf-8")
+    _, report = _validate(root, capsys)
+    found = [(f["rule"], f["path"], f["line"], f["column"]) for f in report["findings"] if f["rule"] == "ha/control-plane"]
+    assert found == [("ha/control-plane", "clusters/munich/aks-engine/apimodel.json", 7, 13)]  # at the value 2

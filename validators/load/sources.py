@@ -321,8 +321,10 @@ def parse_json(rel: str, text: str) -> tuple[list[Document], ParseError | None]:
         return [], ParseError("nesting too deep to parse safely", None, None)
     except json.JSONDecodeError as exc:
         return [], ParseError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno)
-    # JSON is YAML flow style: libyaml gives positions (on demand) unless YAML-hostile tabs are in it.
-    positions = None if "\t" in text else _FilePositions(text)
+    # JSON is YAML flow style: libyaml gives positions (on demand). YAML refuses tabs where JSON
+    # indents with them; in valid JSON a raw tab is only ever whitespace between tokens (inside a
+    # string it must be escaped), so a space in its place keeps every line and column.
+    positions = _FilePositions(text.replace("\t", " "))
     return [Document(rel, 0, data, 1, positions)], None
 
 
