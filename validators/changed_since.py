@@ -54,21 +54,37 @@ def options_for_changes(path: Path, ref: str, options: ValidateOptions) -> tuple
     return focused(changes, options, f"changed since {ref}", path)
 
 
-def options_for_staged(path: Path, options: ValidateOptions) -> tuple[ValidateOptions | None, str]:
-    """The same for the index against HEAD (`options.root` is the index written out): the commit
-    being made changes only what differs between them."""
+STAGED = "staged changes"
+
+
+def staged_changes(path: Path) -> Changes | None:
+    """What the commit being made changes: the index against HEAD (None before the first commit,
+    when everything in the index is new). Read before the index is written out, so that a commit
+    changing nothing hubguard reads costs no copy."""
     repo = _repo(path)
     try:
         head = repo.head.commit.hexsha
-    except ValueError:  # no commit yet: everything in the index is new
-        return options, "staged changes: the first commit, so every hub and every file is checked"
-    changes = changed_paths(repo, ["git", "diff", "--cached", head], _prefix(repo, path), untracked=False)
-    return focused(changes, options, "staged changes", path)
+    except ValueError:
+        return None
+    return changed_paths(repo, ["git", "diff", "--cached", head], _prefix(repo, path), untracked=False)
+
+
+def options_for_staged(path: Path, options: ValidateOptions, changes: Changes | None) -> tuple[ValidateOptions | None, str]:
+    """The same for the index against HEAD (`options.root` is the index written out, `changes` what
+    `staged_changes` found): the commit being made changes only what differs between them."""
+    if changes is None:
+        return options, f"{STAGED}: the first commit, so every hub and every file is checked"
+    return focused(changes, options, STAGED, path)
+
+
+def nothing_staged(changes: Changes | None) -> str | None:
+    """The note of a commit that changes no file (then nothing is checked), else None."""
+    return f"{STAGED}: no file changed; nothing to check" if changes is not None and not changes.all else None
 
 
 def focused(changes: Changes, options: ValidateOptions, label: str, origin: Path) -> tuple[ValidateOptions | None, str]:
     if not changes.all:
-        return None, f"{label}: no file changed; nothing to check"
+        return None, f"{label}: no file changed; nothing to check"  # --staged answers before the copy: nothing_staged
     policy, loader, notes = open_repository(options)
     prepared = Prepared(policy, loader, notes)  # validate() reuses it: each file is loaded once
     global_change = _global_change(changes.all, policy, options, origin.resolve())

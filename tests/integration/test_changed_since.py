@@ -81,6 +81,23 @@ def test_nothing_changed_checks_nothing(make_repo, validate_json):
     assert report["notes"] == ["changed since HEAD: no file changed; nothing to check"]
 
 
+def test_nothing_staged_checks_nothing_and_copies_no_index(make_repo, validate_json, monkeypatch):
+    """`git commit --amend` of the message alone: the hook answers before writing the index out."""
+    import hubguard.load.git_index as git_index
+
+    root = make_repo(two_hub_files())
+    write("apps/base/deploy.yaml", "a: [broken, not staged\n")(root)  # unstaged: not part of the commit
+    copies = []
+    real = git_index.staged_tree
+    monkeypatch.setattr(git_index, "staged_tree", lambda path: copies.append(path) or real(path))
+    code, report = validate_json(root, "--staged")
+    assert (code, report["findings"], report["summary"]["hubs"], copies) == (0, [], [], [])
+    assert report["notes"] == ["staged changes: no file changed; nothing to check"]
+    git(root, "add", "apps/base/deploy.yaml")
+    code, report = validate_json(root, "--staged", "--select", "schema/")
+    assert code == 1 and copies == [root] and report["summary"]["hubs"] == ["munich", "seattle"]
+
+
 def test_an_ignored_change_checks_nothing(make_repo, validate_json):
     root = make_repo({**two_hub_files(), ".gitignore": "build/\n"})
     write("build/out.yaml", "a: [broken\n")(root)

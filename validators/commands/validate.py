@@ -29,12 +29,15 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
     with ExitStack() as stack:
         root = path
         scope_note = None
+        changes, unchanged = None, None
         if staged:
+            from hubguard.changed_since import nothing_staged, staged_changes
             from hubguard.load.git_index import staged_tree
 
-            root = stack.enter_context(staged_tree(path))
-            if policy is None and (root / ".hubguard.yaml").is_file() is False and (path / ".hubguard.yaml").is_file():
-                pass  # an unstaged policy file is not part of the commit; the staged state decides
+            changes = staged_changes(path)
+            unchanged = nothing_staged(changes)  # e.g. `git commit --amend` of the message alone: no copy
+            if unchanged is None:  # the index written out: what is not staged is not part of the commit
+                root = stack.enter_context(staged_tree(path))
         seen: list[RepoContext] = []
         options = ValidateOptions(root=root, policy_path=policy, hubs=hubs, select=select, ignore=ignore, jobs=jobs,
                                   progress=True, use_cache=use_cache, shard=shard, observe=seen.append,
@@ -47,7 +50,7 @@ def run_validate(path: Path, *, staged: bool, changed_since: str | None, hubs: t
         elif staged:
             from hubguard.changed_since import options_for_staged
 
-            options, scope_note = options_for_staged(path, options)
+            options, scope_note = (None, unchanged) if unchanged else options_for_staged(path, options, changes)
         report = validate(options) if options is not None else _empty(None)
         if write_baseline is None:  # inside: with --staged, the baseline is the one in the index
             from hubguard.report.baseline import baseline_for, filter_known, shard_record
