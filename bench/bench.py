@@ -313,7 +313,7 @@ def main_focused(timeout: float, size: str) -> int:
     started, load_at_start = time.perf_counter(), load_average()
     print(f"machine: {machine()}\nload average: {load_at_start}", flush=True)
     WORK.mkdir(parents=True, exist_ok=True)
-    result = focused.bench_focused(WORK, tool("hubguard"), environment(), timeout, size=corpus.SIZES[size])
+    result = focused.bench_focused(WORK, tool("hubguard"), environment(), timeout, runs=3, size=corpus.SIZES[size])
     data = {"mode": "focused", "machine": machine(), "load_at_start": load_at_start, "load_at_end": load_average(),
             **focused.to_json(result), "elapsed_s": round(time.perf_counter() - started, 1)}
     return _rows_written("focused", data, focused.table(result))

@@ -12,6 +12,10 @@ unchanged tree filled (a developer's machine, or CI with its cache step), so tha
 compare like with like (that cache holds every hub's record, so the "full" run re-renders only the
 changed hubs too; "full --no-cache" is the full check the focused modes exist to avoid); and, for the overlay change, `--changed-since` without ha/hub-parity (the
 one rule that needs every hub's render), which shows what the planning itself costs.
+
+Two floor rows put the overlay change's seconds in proportion: `--staged` with nothing staged (the
+fixed cost of any run: start-up and git) and `kubectl kustomize` of the changed hub alone (what
+checking that hub's render cannot avoid). Their sum is the least an overlay-change `--staged` can take.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import subprocess
 from pathlib import Path
 
 import corpus
+import floor
 from fleet import _fmt, _median, _ratio  # the same figures as the fleet rows
 from measure import Run, run_once
 
@@ -51,6 +56,15 @@ def bench_focused(work: Path, hubguard: str, env: dict[str, str], timeout: float
     result: dict = {"measurements": {}, "targets": {}, "size": f"{hubs} x {apps}"}
     m = result["measurements"]
     run_once(validate, env=cache_env, timeout=timeout)  # fills the render cache with the unchanged tree
+    # The floor of any check of an overlay change: the interpreter starting, and kustomize building
+    # the changed hub once (what --staged cannot avoid; kustomize's cost grows faster than its
+    # number of objects, kubernetes-sigs/kustomize#5084).
+    overlay = repo / "apps" / meta["hubs"][0]
+    floors = {"--staged with nothing staged (start-up, git, no check)": [*validate, "--staged"],
+              f"kubectl kustomize of the changed hub alone ({apps} apps)": [floor.kubectl(), "kustomize", str(overlay)]}
+    for label, command in floors.items():
+        m[label] = _median(label, command, [run_once(command, env=cache_env, timeout=timeout) for _ in range(max(3, runs))])
+        print(f"  focused {label:60} {m[label].wall:7.2f} s", flush=True)
     filled = out / "cache-filled"
     shutil.copytree(out / "cache", filled)
 
@@ -88,6 +102,9 @@ def bench_focused(work: Path, hubguard: str, env: dict[str, str], timeout: float
         if kind == OVERLAY:  # issue 22: a commit hook under a second and a half on 20 hubs
             staged = m[f"--staged, {kind} change"].wall
             result["targets"]["--staged after overlay change <= 1.5 s (seconds)"] = {"ratio": round(staged, 2), "met": staged <= 1.5}
+            least = sum(measurement.wall for label, measurement in m.items() if label in floors)
+            result["targets"]["start-up + that hub's kustomize, the least --staged can take (seconds)"] = {
+                "ratio": round(least, 2), "met": least <= 1.5}
     return result
 
 
