@@ -124,3 +124,51 @@ def test_public_host_on_one_hub(make_repo, validate_json):
     _, report = validate_json(make_repo(files), "--select", "pii/public-endpoint")
     assert [(f["path"], f["line"], f["hub"]) for f in report["findings"]] == [
         ("apps/munich/patch-host.yaml", line_of(patch, "host:"), "munich")]
+
+
+def addressed_load_balancer(spec: str = "", annotations: dict[str, str] | None = None) -> str:
+    """A LoadBalancer Service selecting the PII pods, its frontend address and source ranges in `spec`."""
+    lines = "".join(f"    {k}: {v!r}\n" for k, v in (annotations or {}).items())
+    meta = "  annotations:\n" + lines if lines else ""
+    return ("apiVersion: v1\nkind: Service\nmetadata:\n  name: ratings-web-lb\n  namespace: ratings\n" + meta +
+            "spec:\n  type: LoadBalancer\n  selector: {app: ratings-web}\n" + spec + "  ports:\n  - port: 443\n")
+
+
+AZURE_IPV4 = "service.beta.kubernetes.io/azure-load-balancer-ipv4"
+# (id, the Service, the needle of the reported line or None, the address reported)
+ADDRESS_CASES = [
+    ("public-load-balancer-ip", addressed_load_balancer("  loadBalancerIP: 20.61.15.7\n"), "loadBalancerIP:", "20.61.15.7"),
+    ("public-azure-ipv4-annotation", addressed_load_balancer(annotations={AZURE_IPV4: "20.61.15.8"}), "azure-load-balancer-ipv4",
+     "20.61.15.8"),
+    ("public-ip-open-to-a-public-range",
+     addressed_load_balancer("  loadBalancerIP: 20.61.15.7\n  loadBalancerSourceRanges: [10.10.0.0/16, 0.0.0.0/0]\n"),
+     "loadBalancerIP:", "20.61.15.7"),
+    ("private-ip", addressed_load_balancer("  loadBalancerIP: 172.16.40.7\n"), None, None),
+    ("cgnat-ip", addressed_load_balancer("  loadBalancerIP: 100.64.3.7\n"), None, None),
+    # The stamp's public VIP pool, routed on the premises only: seattle declares it on-prem.
+    ("public-ip-declared-on-prem", addressed_load_balancer("  loadBalancerIP: 20.61.15.7\n# on-prem: 20.61.15.0/24\n"),
+     None, None),
+    ("public-ip-on-prem-sources-only",
+     addressed_load_balancer("  loadBalancerIP: 20.61.15.7\n  loadBalancerSourceRanges: [10.10.0.0/16, 192.168.0.0/24]\n"),
+     None, None),
+    ("public-ip-sources-by-annotation",
+     addressed_load_balancer("  loadBalancerIP: 20.61.15.7\n",
+                             {"service.beta.kubernetes.io/azure-allowed-ip-ranges": "10.20.0.0/16"}), None, None),
+    ("public-ip-internal", addressed_load_balancer(
+        "  loadBalancerIP: 20.61.15.7\n", {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"}), None, None),
+    ("vip-from-the-stamp-pool", addressed_load_balancer(), None, None),
+    ("unresolved-address", addressed_load_balancer("  loadBalancerIP: ${RATINGS_LB_IP:=}\n"), None, None),
+]
+
+
+@pytest.mark.parametrize(("service", "needle", "address"), [c[1:] for c in ADDRESS_CASES], ids=[c[0] for c in ADDRESS_CASES])
+def test_load_balancer_address(make_repo, validate_json, service, needle, address):
+    """A frontend address is judged against every hub's onprem_cidrs; `# on-prem: CIDR` in a case adds one."""
+    declared = [line.split(": ", 1)[1] for line in service.splitlines() if line.startswith("# on-prem: ")]
+    hubs = {"seattle": {"onprem_cidrs": ["10.10.0.0/16", *declared]}, "munich": {"onprem_cidrs": ["10.20.0.0/16"]}}
+    root = make_repo(flux_hub_repo({**BASE, "expose.yaml": service}, policy=POLICY, hubs=hubs))
+    _, report = validate_json(root, "--select", "pii/public-endpoint")
+    found = [(f["rule"], f["path"], f["line"], f["hub"]) for f in report["findings"]]
+    assert found == ([("pii/public-endpoint", "apps/base/expose.yaml", line_of(service, needle), None)] if needle else [])
+    for finding in report["findings"]:
+        assert f"Deployment/ratings/ratings-web, which handles personal data, on {address}: a public address" in finding["message"]

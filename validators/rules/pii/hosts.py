@@ -77,6 +77,13 @@ class HostClassifier:
         suffixes = CLUSTER_SUFFIXES + tuple(self.onprem_domains) + tuple(self.azure_stack_suffixes)
         return any(has_suffix(host, s) for s in suffixes)
 
+    def is_internet_address(self, address: str) -> bool:
+        """An address (or a CIDR: some of its addresses) the internet can reach: globally routable and
+        not within the hubs' on-prem CIDRs. Private (RFC 1918, ULA), shared (CGNAT), link-local and
+        documentation ranges never are."""
+        network = parse_network(address.strip("[]"))
+        return network is not None and network.is_global and not cidr_within(str(network), self.onprem_cidrs)
+
     def is_public_cloud(self, host: str, public_suffixes: Iterable[str]) -> bool:
         if self.is_onprem(host):
             return False

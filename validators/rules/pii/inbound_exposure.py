@@ -2,7 +2,9 @@
 
 An Ingress rule, a Gateway API route (`HTTPRoute`, `GRPCRoute`, `TLSRoute`) or a `LoadBalancer`
 Service publishes the pods its backend Services select. A host name is public unless it is on-prem
-(`pii.onprem_domains`, in-cluster names, Azure Stack Hub's own endpoints). No rule logic here:
+(`pii.onprem_domains`, in-cluster names, Azure Stack Hub's own endpoints). A `LoadBalancer` Service
+that names its frontend address (`spec.loadBalancerIP`, or Azure's annotations that replace it since
+Kubernetes 1.24) publishes the pods on that address, to the sources it lets in. No rule logic here:
 pii/public-endpoint decides what to report.
 """
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from hubguard.model import HubInventory, K8sObject
+from hubguard.rules.addresses import parse_network
 from hubguard.rules.pii.classification import PiiWorkload, namespace_of
 from hubguard.rules.selectors import selector_matches
 
@@ -19,6 +22,16 @@ ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute")
 EXTERNAL_DNS_HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
 AZURE_DNS_LABEL = "service.beta.kubernetes.io/azure-dns-label-name"
 AZURE_INTERNAL_LB = "service.beta.kubernetes.io/azure-load-balancer-internal"
+# The frontend address: `spec.loadBalancerIP` (deprecated in Kubernetes 1.24) or, on Azure and Azure
+# Stack Hub's cloud-provider-azure, one annotation per IP family.
+AZURE_LB_ADDRESSES = ("service.beta.kubernetes.io/azure-load-balancer-ipv4",
+                      "service.beta.kubernetes.io/azure-load-balancer-ipv6")
+# Who may connect: `spec.loadBalancerSourceRanges`, Kubernetes' annotation with the same meaning, and
+# cloud-provider-azure's allow list (both annotations comma-separated CIDRs).
+SOURCE_RANGE_ANNOTATIONS = ("service.beta.kubernetes.io/load-balancer-source-ranges",
+                            "service.beta.kubernetes.io/azure-allowed-ip-ranges")
+# Service tags (`Internet`, `AzureCloud`, ...) let in sources no CIDR list names.
+AZURE_ALLOWED_SERVICE_TAGS = "service.beta.kubernetes.io/azure-allowed-service-tags"
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,7 @@ class Publication:
     host: str
     workloads: tuple[PiiWorkload, ...]
     how: str  # for messages: "Ingress ratings", "HTTPRoute ratings (listener of Gateway public)"
+    sources: tuple[str, ...] = ()  # a LoadBalancer's allowed client ranges; () lets every client in
 
 
 def pii_services(hub: HubInventory, workloads: list[PiiWorkload]) -> dict[tuple[str, str], tuple[PiiWorkload, ...]]:
@@ -135,6 +149,29 @@ def _load_balancers(hub: HubInventory, services: dict) -> Iterator[Publication]:
         if label:  # Azure publishes <label>.<region>.cloudapp.azure.com
             yield Publication(service, ("metadata", "annotations", AZURE_DNS_LABEL), f"{label}.<region>.cloudapp.azure.com",
                               picked, f"LoadBalancer Service {service.name}")
+        # A frontend address the Service asks for. Without one the VIP comes from the stamp's pool,
+        # which hubguard cannot place: there is no address to judge.
+        sources = _source_ranges(service)
+        addresses = [(("spec", "loadBalancerIP"), service.get("spec", "loadBalancerIP"))]
+        addresses += [(("metadata", "annotations", key), annotations.get(key)) for key in AZURE_LB_ADDRESSES]
+        for path, value in addresses:
+            for address in str(value or "").split(","):
+                network = parse_network(address)  # an unresolved `${LB_IP}` names no address yet
+                if network is not None and network.num_addresses == 1:
+                    yield Publication(service, path, str(network.network_address), picked,
+                                      f"LoadBalancer Service {service.name}", sources)
+
+
+def _source_ranges(service: K8sObject) -> tuple[str, ...]:
+    """The client ranges a LoadBalancer admits (their union, as cloud-provider-azure applies them);
+    () when every client may connect."""
+    if str(service.annotations.get(AZURE_ALLOWED_SERVICE_TAGS) or "").strip():
+        return ()
+    ranges = service.get("spec", "loadBalancerSourceRanges")
+    found = [str(r).strip() for r in ranges] if isinstance(ranges, list) else []
+    for key in SOURCE_RANGE_ANNOTATIONS:
+        found += [r.strip() for r in str(service.annotations.get(key) or "").split(",")]
+    return tuple(r for r in found if r)
 
 
 def _unique(workloads) -> tuple[PiiWorkload, ...]:

@@ -15,7 +15,7 @@ from hubguard.rules.pii.classification import (
 )
 from hubguard.rules.pii.consumed_values import consumed_values
 from hubguard.rules.pii.hosts import PUBLIC_CLOUD_SUFFIXES, HostClassifier, hosts_in
-from hubguard.rules.pii.inbound_exposure import publications
+from hubguard.rules.pii.inbound_exposure import Publication, publications
 from hubguard.rules.pii.telemetry_export import telemetry_setting
 from hubguard.rules.pii.value_lines import Spot, line_containing, locate_in_text
 from hubguard.rules.registry import Rule, RuleContext, Scope
@@ -87,18 +87,35 @@ def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
 def _published(hub: HubInventory, ctx: RuleContext, workloads, classifier: HostClassifier) -> Iterator[Finding]:
     """Inbound: a PII workload published under a host name that is not on-prem."""
     for publication in publications(hub, workloads):
-        if classifier.is_onprem(publication.host):
+        if classifier.is_ip(publication.host):
+            problem = _internet_address_problem(publication, classifier)
+            if problem is None:
+                continue
+        elif classifier.is_onprem(publication.host):
             continue
+        else:
+            problem = f"under {publication.host}: a host name outside pii.onprem_domains"
         names = [w.ref for w in publication.workloads]
         who = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more PII workload(s)"
         yield ctx.finding(
-            f"{publication.how} publishes {who}, which handles personal data, under {publication.host}: a host "
-            "name outside pii.onprem_domains",
+            f"{publication.how} publishes {who}, which handles personal data, {problem}",
             publication.obj.locate(*publication.path),
             hub=hub.name,
             obj=publication.obj,
             key=f"{publication.obj.ref}:published:{publication.host}",
         )
+
+
+def _internet_address_problem(publication: Publication, classifier: HostClassifier) -> str | None:
+    """A LoadBalancer frontend address is off the premises when the internet can reach it: a public
+    address outside the hubs' on-prem CIDRs that admits clients outside them too."""
+    if not classifier.is_internet_address(publication.host):
+        return None
+    public_sources = [r for r in publication.sources if classifier.is_internet_address(r)]
+    if publication.sources and not public_sources:
+        return None  # only on-prem and private clients may connect
+    admitted = f"clients from {', '.join(public_sources)}" if public_sources else "every client (no loadBalancerSourceRanges)"
+    return f"on {publication.host}: a public address outside the hubs' onprem_cidrs that admits {admitted}"
 
 
 RULE = Rule(
@@ -120,8 +137,15 @@ Inbound, an Ingress rule, a Gateway API route (`HTTPRoute`, `GRPCRoute`, `TLSRou
 (named by `external-dns.alpha.kubernetes.io/hostname` or Azure's
 `service.beta.kubernetes.io/azure-dns-label-name`, unless it is an internal load balancer) that
 publishes a PII workload — a backend Service selecting its pods — under a host name outside
-`pii.onprem_domains` is a finding at that host name. Telemetry exports in any form are
-pii/telemetry-export's, never this rule's.
+`pii.onprem_domains` is a finding at that host name. A `LoadBalancer` Service that is not internal
+and asks for a frontend address (`spec.loadBalancerIP`, or `service.beta.kubernetes.io/azure-load-balancer-ipv4`
+/ `-ipv6`) publishes the workload on that address: a public one (not private, shared or
+link-local, and outside every hub's `onprem_cidrs`) is a finding at the address, unless
+`spec.loadBalancerSourceRanges` (or `service.beta.kubernetes.io/load-balancer-source-ranges`,
+`service.beta.kubernetes.io/azure-allowed-ip-ranges`) admits only private and on-prem clients. A
+`LoadBalancer` with neither a host name nor an address is not judged: its VIP comes from the Azure
+Stack Hub stamp's public VIP pool, whose reach the policy does not describe. Telemetry exports in
+any form are pii/telemetry-export's, never this rule's.
 
 FAIL:
 
@@ -139,11 +163,26 @@ FAIL (pii.onprem_domains: [corp.example]; Service ratings-web selects the PII po
           paths:
           - {path: /, pathType: Prefix, backend: {service: {name: ratings-web, port: {number: 8080}}}}
 
+FAIL (Service ratings-web-lb selects the PII pods; no hub declares 20.61.15.0/24 in onprem_cidrs):
+
+    kind: Service
+    spec:
+      type: LoadBalancer
+      loadBalancerIP: 20.61.15.7
+
 PASS:
 
     env:
     - name: MONGODB_URI
       value: mongodb://mongodb-0.mongodb.ratings.svc.cluster.local:27017/ratings
+
+PASS (the public address admits on-prem clients only; hubs' onprem_cidrs: [10.10.0.0/16]):
+
+    kind: Service
+    spec:
+      type: LoadBalancer
+      loadBalancerIP: 20.61.15.7
+      loadBalancerSourceRanges: [10.10.0.0/16]
 
 PASS (published under an on-prem name only):
 
