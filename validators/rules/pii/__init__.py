@@ -3,7 +3,7 @@
 One module per rule (named after its ID); the helpers they share: `classification` (which workloads
 handle personal data), `network_policy` (NetworkPolicy egress as Kubernetes applies it), `hosts`
 (where a host is), `consumed_values` (configuration a workload reads), `inbound_exposure` (host names that publish
-PII workloads), `otel_collector` (what collector configurations export), `log_routes` (log agents'
+PII workloads), `chart_ingress` (host names a chart's Ingress values publish), `otel_collector` (what collector configurations export), `log_routes` (log agents'
 routes: the model), `log_sources` (where agents are configured: ConfigMaps, resources, Helm values
 via `helm_values`) and one parser module per agent family (`log_shipper_configs`, `vector_config`,
 `loki_agents`, `fluent_operator`), `value_lines` (lines inside multi-line values).

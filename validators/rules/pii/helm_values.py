@@ -1,10 +1,10 @@
-"""Helm values of log agents, where the repository holds them even when it does not hold the chart:
-Flux `HelmRelease` (`spec.values`, `valuesFrom` ConfigMaps of the hub) and Argo CD `Application`
-Helm sources (`helm.values` text, `helm.valuesObject`).
+"""Helm values, where the repository holds them even when it does not hold the chart: Flux
+`HelmRelease` (`spec.values`, `valuesFrom` ConfigMaps of the hub) and Argo CD `Application` Helm
+sources (`helm.values` text, `helm.valuesObject`).
 
 The chart is recognised by its name (`spec.chart.spec.chart`, `chartRef`, Argo `chart` or path);
-each agent's values are read the way its chart turns them into a configuration, with the chart's
-defaults where they decide what is collected. No rule logic here.
+log agents' values are read the way each chart turns them into a configuration (`log_sources`),
+Ingress values the way common charts template them (`chart_ingress`). No rule logic here.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from hubguard.rules.pii.value_lines import Spot
 @dataclass(frozen=True)
 class HelmValues:
     obj: K8sObject  # where the values are written (the HelmRelease, Application or a ConfigMap)
+    release: K8sObject  # the HelmRelease or Application that installs the chart with them
     chart: str  # the chart's name, lower case
     values: dict
     path: tuple  # path of the values in `obj`
@@ -50,7 +51,7 @@ def helm_values(hub: HubInventory) -> Iterator[HelmValues]:
         chart = str(release.get("spec", "chart", "spec", "chart") or release.get("spec", "chartRef", "name") or "")
         values = release.get("spec", "values")
         if isinstance(values, dict):
-            yield HelmValues(release, _chart_name(chart), values, ("spec", "values"), None)
+            yield HelmValues(release, release, _chart_name(chart), values, ("spec", "values"), None)
         sources = release.get("spec", "valuesFrom")
         for ref in sources if isinstance(sources, list) else []:
             if not isinstance(ref, dict) or ref.get("kind") != "ConfigMap":
@@ -60,7 +61,7 @@ def helm_values(hub: HubInventory) -> Iterator[HelmValues]:
             text = config.get("data", key) if config is not None else None
             parsed = _yaml(text)
             if parsed is not None and config is not None:
-                yield HelmValues(config, _chart_name(chart), parsed, ("data", key), str(text))
+                yield HelmValues(config, release, _chart_name(chart), parsed, ("data", key), str(text))
     for app in hub.of_kind("Application"):
         if not app.api_version.startswith("argoproj.io/"):
             continue
@@ -72,10 +73,10 @@ def helm_values(hub: HubInventory) -> Iterator[HelmValues]:
             chart = str(source.get("chart") or str(source.get("path") or "").rstrip("/").rsplit("/", 1)[-1])
             helm = source.get("helm") if isinstance(source.get("helm"), dict) else {}
             if isinstance(helm.get("valuesObject"), dict):
-                yield HelmValues(app, _chart_name(chart), helm["valuesObject"], path + ("helm", "valuesObject"), None)
+                yield HelmValues(app, app, _chart_name(chart), helm["valuesObject"], path + ("helm", "valuesObject"), None)
             parsed = _yaml(helm.get("values"))
             if parsed is not None:
-                yield HelmValues(app, _chart_name(chart), parsed, path + ("helm", "values"), str(helm["values"]))
+                yield HelmValues(app, app, _chart_name(chart), parsed, path + ("helm", "values"), str(helm["values"]))
 
 
 def _chart_name(chart: str) -> str:
@@ -92,9 +93,13 @@ def _yaml(text: object) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def dig(values: dict, *path: str) -> Any:
+def dig(values: Any, *path: str | int) -> Any:
+    """The value at `path` (mapping keys and list indices), or None when any step is missing."""
     for key in path:
-        if not isinstance(values, dict):
+        if isinstance(key, int):
+            values = values[key] if isinstance(values, list) and 0 <= key < len(values) else None
+        elif isinstance(values, dict):
+            values = values.get(key)
+        else:
             return None
-        values = values.get(key)
     return values

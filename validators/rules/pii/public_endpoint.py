@@ -13,6 +13,7 @@ from hubguard.rules.pii.classification import (
     namespace_reason,
     pii_workloads,
 )
+from hubguard.rules.pii.chart_ingress import chart_hosts
 from hubguard.rules.pii.consumed_values import consumed_values
 from hubguard.rules.pii.hosts import PUBLIC_CLOUD_SUFFIXES, HostClassifier, hosts_in
 from hubguard.rules.pii.inbound_exposure import Publication, publications
@@ -44,6 +45,7 @@ def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
     seen: set[tuple[str, tuple, str]] = set()
     workloads = pii_workloads(hub, ctx.policy.pii)
     yield from _published(hub, ctx, workloads, classifier)
+    yield from _chart_published(hub, ctx, classifier)
     for workload in workloads:
         for cv in consumed_values(hub, workload):
             if telemetry_setting(cv, ctx.policy):
@@ -106,6 +108,23 @@ def _published(hub: HubInventory, ctx: RuleContext, workloads, classifier: HostC
         )
 
 
+def _chart_published(hub: HubInventory, ctx: RuleContext, classifier: HostClassifier) -> Iterator[Finding]:
+    """Inbound, from Helm values: a chart whose pods handle personal data, its Ingress on, under a
+    host name that is not on-prem."""
+    for found in chart_hosts(hub, ctx.policy.pii):
+        if classifier.is_onprem(found.host):
+            continue
+        release = found.values.release
+        yield ctx.finding(
+            f"{release.kind} {release.name} turns on the Ingress of chart {found.values.chart or '?'}, whose pods "
+            f"handle personal data ({found.reason}), under {found.host}: a host name outside pii.onprem_domains",
+            locate_in_text(ctx, found.values.obj, found.values.spot(*found.path, needle=found.host)),
+            hub=hub.name,
+            obj=found.values.obj,
+            key=f"{release.ref}:published:{found.host}",
+        )
+
+
 def _internet_address_problem(publication: Publication, classifier: HostClassifier) -> str | None:
     """A LoadBalancer frontend address is off the premises when the internet can reach it: a public
     address outside the hubs' on-prem CIDRs that admits clients outside them too."""
@@ -144,8 +163,17 @@ link-local, and outside every hub's `onprem_cidrs`) is a finding at the address,
 `spec.loadBalancerSourceRanges` (or `service.beta.kubernetes.io/load-balancer-source-ranges`,
 `service.beta.kubernetes.io/azure-allowed-ip-ranges`) admits only private and on-prem clients. A
 `LoadBalancer` with neither a host name nor an address is not judged: its VIP comes from the Azure
-Stack Hub stamp's public VIP pool, whose reach the policy does not describe. Telemetry exports in
-any form are pii/telemetry-export's, never this rule's.
+Stack Hub stamp's public VIP pool, whose reach the policy does not describe.
+
+Charts are not rendered, so a Flux `HelmRelease` or an Argo CD Helm source whose values turn on the
+chart's Ingress (`ingress.enabled`, off by default in the charts read; also under a component key
+such as `server.ingress`) is read for its host names: `ingress.hosts[].host` or `ingress.hosts[]`
+(`helm create`, grafana), `ingress.hostname` and `ingress.extraHosts[].name` (Bitnami, argo-cd),
+and the hosts of `ingress.tls` / `ingress.extraTls`. When the chart's pods handle personal data —
+the release installs into a PII namespace (Flux `targetNamespace`, else the HelmRelease's own; Argo
+CD `destination.namespace`) or its `podLabels`/`commonLabels` carry the PII label — a host outside
+`pii.onprem_domains` is a finding in the values that set it (inline, or a `valuesFrom` ConfigMap).
+Telemetry exports in any form are pii/telemetry-export's, never this rule's.
 
 FAIL:
 
@@ -170,11 +198,30 @@ FAIL (Service ratings-web-lb selects the PII pods; no hub declares 20.61.15.0/24
       type: LoadBalancer
       loadBalancerIP: 20.61.15.7
 
+FAIL (a HelmRelease installing into the PII namespace ratings):
+
+    kind: HelmRelease
+    spec:
+      targetNamespace: ratings
+      values:
+        ingress:
+          enabled: true
+          hostname: ratings.example.net
+
 PASS:
 
     env:
     - name: MONGODB_URI
       value: mongodb://mongodb-0.mongodb.ratings.svc.cluster.local:27017/ratings
+
+PASS (the chart's Ingress stays off, its default):
+
+    kind: HelmRelease
+    spec:
+      targetNamespace: ratings
+      values:
+        ingress:
+          hostname: ratings.example.net
 
 PASS (the public address admits on-prem clients only; hubs' onprem_cidrs: [10.10.0.0/16]):
 
@@ -196,7 +243,9 @@ PASS (published under an on-prem name only):
 .hubguard.yaml), or move the feature that needs the cloud service into a workload that does not
 handle personal data. Publish PII workloads only under host names of the on-prem domains
 (`pii.onprem_domains`); a deliberate public front door is accepted with a suppression and its
-reason.
+reason. A `LoadBalancer` on a public address: make it internal
+(`service.beta.kubernetes.io/azure-load-balancer-internal: "true"`), or admit only on-prem clients
+with `spec.loadBalancerSourceRanges`.
 
     env:
     - name: STORAGE_URL
