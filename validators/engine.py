@@ -246,12 +246,42 @@ def render_hubs(root: Path, policy: Policy, files: list[SourceFile], names: list
 
 
 def validate(options: ValidateOptions) -> Report:
+    """One run in its three steps: plan (which hubs, from records or renders), check (each hub as
+    it completes, then files, the repository and the fleet), report (policy, suppressions,
+    collapsing over hubs)."""
+    plan = plan_run(options)
+    checked = check_run(options, plan)
+    return report_run(options, plan, checked)
+
+
+@dataclass
+class RunPlan:
+    """What a run checks and where each hub's results come from, decided before anything renders."""
+
+    policy: Policy
+    loader: SourceLoader
+    notes: list[str]  # for the report; the run adds to them
+    skipped: list[str]  # the notes of files not checked: one note sums them up
+    rules: list[Rule]
+    in_run: list[str]  # every hub of the run: cross-hub findings are collapsed over them
+    names: list[str]  # the hubs reported (a shard's, a focused run's)
+    context: list[str]  # hubs checked only for the fleet rules, which compare every hub
+    secrets_only: bool  # the secret rules alone, for the pre-commit hook: renders only if needed
+    repository: RepositoryIdentity | None
+    records: HubRecords | None  # the hub records read and written (None: every hub renders)
+    file_records: FileRecords | None
+    recorded: dict[str, CheckedHub]  # hubs whose record answers for them
+    to_render: list[str]
+    cache: BuildCache | None
+
+
+def plan_run(options: ValidateOptions) -> RunPlan:
     prepared = options.prepared
     if prepared is not None:
         policy, loader, notes = prepared.policy, prepared.loader, list(prepared.notes)
     else:
         policy, loader, notes = open_repository(options)
-    skipped = list(notes)  # so far, the notes of files not checked: one note sums them up
+    skipped = list(notes)
     in_run = list(options.hubs) or sorted(policy.hubs)
     rules = select_rules(policy, options.select, options.ignore)
     rules, hub_notes = rules_for_hubs(policy, rules)
@@ -266,7 +296,7 @@ def validate(options: ValidateOptions) -> Report:
 
         notes.extend(n for n in (version_note(name, policy.hubs[name].kubernetes_version) for name in names) if n)
     focus = options.focus
-    context: list[str] = []  # hubs rendered only for the fleet rules, which compare every hub
+    context: list[str] = []
     if focus is not None:
         names = [name for name in names if name in focus.hubs]
         fleet = sorted(rule.id for rule in rules if rule.scope is Scope.FLEET)
@@ -277,123 +307,156 @@ def validate(options: ValidateOptions) -> Report:
                          "compares as it did before the change")
     # Whether the secret rules alone need renders is known once the files are loaded.
     secrets_only = options.lean_secrets and bool(rules) and all(rule.family == "secret" for rule in rules)
-    paths = loader.paths
     # What names this repository (git remotes, the policy): renders follow it, records depend on it.
     repository = _repository(options.root, policy) if options.use_cache or names or context else None
     shared: HubRecords | None = None  # what the cached results of this run depend on, and the hub records
     if options.use_cache:
         shared = prepared.records if prepared is not None and prepared.records is not None else \
-            _hub_records(options, policy, rules, in_run, paths, repository)
+            _hub_records(options, policy, rules, in_run, loader.paths, repository)
     # The HTML report draws every hub's objects: its hubs are rendered, not taken from records.
     records = shared if (names or context) and not options.keep_hubs else None
     file_records = FileRecords(file_records_directory(), shared.context) if shared is not None else None
     recorded = {name: found for name in names + context if records is not None and (found := records.load(name))}
     to_render = [name for name in names + context if name not in recorded]
     cache = user_cache(shared.digests if shared is not None else None) if options.use_cache and to_render else None
+    return RunPlan(policy, loader, notes, skipped, rules, in_run, names, context, secrets_only, repository, records,
+                   file_records, recorded, to_render, cache)
+
+
+@dataclass
+class CheckedRun:
+    """What the checks found, before the policy, suppressions and collapsing are applied."""
+
+    repo: RepoContext
+    files: list[SourceFile]
+    findings: list[Finding]
+    annotations: SuppressionsByObject  # suppressions that objects carry, by (hub, object)
+    objects: dict[str, int]  # rendered objects per hub
+    hub_files: dict[str, set[str]]  # the files each hub read
+    internal_errors: list[str]
+
+
+def check_run(options: ValidateOptions, plan: RunPlan) -> CheckedRun:
+    """Every check of the plan: each hub as its render completes (kustomize runs while the files
+    load), then the files, the repository and the fleet."""
     started: HubRenders | None = None
     try:
-        if to_render and not secrets_only:  # kustomize runs while the files load: the renders read the few they need first
-            started = HubRenders(options.root, policy, loader, to_render, options.jobs, options.progress, cache,
-                                 repository)
+        if plan.to_render and not plan.secrets_only:  # the renders read the few files they need first
+            started = HubRenders(options.root, plan.policy, plan.loader, plan.to_render, options.jobs, options.progress,
+                                 plan.cache, plan.repository)
             started.wait_for_builds()
-        files = loader.all()
+        files = plan.loader.all()
     except BaseException:
         if started is not None:
             started.close()
         raise
-    skipped.extend(f.note for f in files if f.note)
-    internal_errors: list[str] = []
-    repo = RepoContext(root=options.root, policy=policy, files=files, run_hubs=in_run,
+    plan.skipped.extend(f.note for f in files if f.note)
+    repo = RepoContext(root=options.root, policy=plan.policy, files=files, run_hubs=plan.in_run,
                        defer_receivers=options.shard is not None)
-    runner = RuleRunner(repo, rules, internal_errors)
-    raw: list[Finding] = []
-    by_path = {src.path: src for src in files}
-    annotations: SuppressionsByObject = {}
-    objects: dict[str, int] = {}
-    hub_files: dict[str, set[str]] = {}
-
-    def kept(name: str, hub: CheckedHub) -> None:
-        """What later steps need of a checked hub (the cross-hub rules' summaries, its suppression
-        annotations, counts, the files it read and receives from); the hub itself is released:
-        memory stays flat in the number of hubs."""
-        raw.extend(hub.findings)
-        repo.summaries[name] = hub.summaries
-        repo.receives(name, hub.received)
-        _add_annotations(annotations, name, hub.annotated)
-        objects[name] = hub.objects
-        hub_files[name] = set(hub.files)
-        notes.extend(note for note in hub.notes if note not in notes)
-
-    def checked(name: str, result: HubRender) -> None:
-        """Every check of one hub, as it completes; recorded for the next run when nothing failed."""
-        hub = result.inventory
-        errors_before = len(internal_errors)
-        found = runner.hub(hub) + runner.rendered(hub, by_path)
-        runner.summarise(hub)
-        result_kept = CheckedHub.of(result, found, repo.summaries.get(name, {}))
-        kept(name, result_kept)
-        if records is not None and len(internal_errors) == errors_before:
-            records.save(name, result.inputs, result_kept)
-        if options.keep_hubs:
-            repo.hubs[name] = hub
-
-    if secrets_only and (names or context) and why_render(repo, rules) is None:
-        to_render, recorded = [], {}
-        if records is not None:
-            records.used.clear()
-        notes.append("secret rules only: no hub rendered, as nothing in the repository moves a value into a rendered "
-                     "object out of the file scan's sight (substitution into a secret's place, replacements, JSON "
-                     "patches, ...); findings name no hub")
+    run = CheckedRun(repo, files, [], {}, {}, {}, [])
+    hubs = HubChecks(run, RuleRunner(repo, plan.rules, run.internal_errors), plan.records, options.keep_hubs, plan.notes)
+    recorded, to_render = plan.recorded, plan.to_render
+    if plan.secrets_only and (plan.names or plan.context) and why_render(repo, plan.rules) is None:
+        recorded, to_render = {}, []
+        if plan.records is not None:
+            plan.records.used.clear()
+        plan.notes.append("secret rules only: no hub rendered, as nothing in the repository moves a value into a "
+                          "rendered object out of the file scan's sight (substitution into a secret's place, "
+                          "replacements, JSON patches, ...); findings name no hub")
     for name, hub in recorded.items():
-        kept(name, hub)
+        hubs.keep(name, hub)
     if started is not None:
         for name, result in started.completed():
-            checked(name, result)
+            hubs.check(name, result)
     elif to_render:
-        render_hubs(options.root, policy, files, to_render, options.jobs, options.progress, checked, cache, repository)
-    if records is not None:
-        records.trim()
-        if records.used:
-            reused = sorted(records.used)
+        render_hubs(options.root, plan.policy, files, to_render, options.jobs, options.progress, hubs.check, plan.cache,
+                    plan.repository)
+    if plan.records is not None:
+        plan.records.trim()
+        if plan.records.used:
+            reused = sorted(plan.records.used)
             shown = ", ".join(reused[:NAMED_HUBS]) + (f" and {len(reused) - NAMED_HUBS} more" if len(reused) > NAMED_HUBS else "")
-            notes.append(f"{_plural(len(reused), 'hub')} unchanged since an earlier run, checks reused from the "
-                         f"cache: {shown} (--no-cache checks them again)")
-    checked_files = files if focus is None else _focused_files(files, focus, [hub_files[n] for n in names if n in hub_files])
+            plan.notes.append(f"{_plural(len(reused), 'hub')} unchanged since an earlier run, checks reused from the "
+                              f"cache: {shown} (--no-cache checks them again)")
+    focus = options.focus
+    checked_files = files if focus is None else \
+        _focused_files(files, focus, [run.hub_files[n] for n in plan.names if n in run.hub_files])
     if options.shard is not None:
         checked_files = [f for f in checked_files if options.shard.checks_file(f.path)]
-    raw.extend(runner.files(checked_files, file_records))
-    if file_records is not None:
-        file_records.save({f.path for f in files})
+    run.findings.extend(hubs.runner.files(checked_files, plan.file_records))
+    if plan.file_records is not None:
+        plan.file_records.save({f.path for f in files})
     if options.shard is None or options.shard.runs_repository_rules:
-        raw.extend(runner.repository())
+        run.findings.extend(hubs.runner.repository())
     if options.shard is None:  # a sharded run leaves them to `hubguard merge`, which sees every hub
-        raw.extend(runner.fleet())
-    raw = [with_policy_severity(f, policy) for f in raw]
-    _collect_document_annotations(repo, annotations)
-    kept, silenced, extra = suppress(raw, comment_index(files), annotations)
+        run.findings.extend(hubs.runner.fleet())
+    return run
+
+
+class HubChecks:
+    """Each hub checked as it completes, and what later steps need of it kept in the run (the
+    cross-hub rules' summaries, its suppression annotations, counts, the files it read and
+    receives from); the hub itself is released: memory stays flat in the number of hubs."""
+
+    def __init__(self, run: CheckedRun, runner: RuleRunner, records: HubRecords | None, keep_hubs: bool,
+                 notes: list[str]):
+        self.run, self.runner, self._records, self._keep_hubs, self._notes = run, runner, records, keep_hubs, notes
+        self._by_path = {src.path: src for src in run.files}
+
+    def keep(self, name: str, hub: CheckedHub) -> None:
+        run = self.run
+        run.findings.extend(hub.findings)
+        run.repo.summaries[name] = hub.summaries
+        run.repo.receives(name, hub.received)
+        _add_annotations(run.annotations, name, hub.annotated)
+        run.objects[name] = hub.objects
+        run.hub_files[name] = set(hub.files)
+        self._notes.extend(note for note in hub.notes if note not in self._notes)
+
+    def check(self, name: str, result: HubRender) -> None:
+        """Every check of one hub; recorded for the next run when nothing failed."""
+        hub, repo, errors = result.inventory, self.run.repo, self.run.internal_errors
+        errors_before = len(errors)
+        found = self.runner.hub(hub) + self.runner.rendered(hub, self._by_path)
+        self.runner.summarise(hub)
+        checked = CheckedHub.of(result, found, repo.summaries.get(name, {}))
+        self.keep(name, checked)
+        if self._records is not None and len(errors) == errors_before:
+            self._records.save(name, result.inputs, checked)
+        if self._keep_hubs:
+            repo.hubs[name] = hub
+
+
+def report_run(options: ValidateOptions, plan: RunPlan, run: CheckedRun) -> Report:
+    """The findings as the policy wants them (severity), less what is suppressed, collapsed over
+    the run's hubs and sorted; a shard's section for `hubguard merge`."""
+    policy, rules, focus, skipped = plan.policy, plan.rules, options.focus, plan.skipped
+    raw = [with_policy_severity(f, policy) for f in run.findings]
+    _collect_document_annotations(run.repo, run.annotations)
+    kept, silenced, extra = suppress(raw, comment_index(run.files), run.annotations)
     suppressed = suppressed_places(silenced)
     if MISSING_REASON in {r.id for r in rules}:
         kept.extend(with_policy_severity(f, policy) for f in extra)
     whole = {rule.id for rule in rules if rule.scope in (Scope.REPO, Scope.FLEET) and rule.id != MISSING_REASON}
     # Collapsed over every hub of the run, so that a shard never folds what holds on its own hubs.
-    findings = sorted(collapse(kept, in_run, focus, whole), key=Finding.sort_key)
+    findings = sorted(collapse(kept, plan.in_run, focus, whole), key=Finding.sort_key)
     if options.observe is not None:
-        options.observe(repo)
+        options.observe(run.repo)
     report = Report(
         findings=findings,
-        files=len(files),
-        objects=sum(objects.get(name, 0) for name in names),
-        hubs=names,
+        files=len(run.files),
+        objects=sum(run.objects.get(name, 0) for name in plan.names),
+        hubs=plan.names,
         suppressed=len(suppressed),
-        suppressed_findings=collapse_suppressed(silenced, in_run, focus, whole),
-        notes=[note for note in notes if note not in set(skipped)] + ([skipped_summary(skipped)] if skipped else []),
+        suppressed_findings=collapse_suppressed(silenced, plan.in_run, focus, whole),
+        notes=[note for note in plan.notes if note not in set(skipped)] + ([skipped_summary(skipped)] if skipped else []),
         skipped_files=skipped,
-        hub_files={name: hub_files[name] for name in names if name in hub_files},
-        internal_errors=internal_errors,
+        hub_files={name: run.hub_files[name] for name in plan.names if name in run.hub_files},
+        internal_errors=run.internal_errors,
     )
     if options.shard is not None:
-        report.shard = shard_section(options.shard, in_run, findings, repo, rules, suppressed, report.suppressed_findings,
-                                     internal_errors)
+        report.shard = shard_section(options.shard, plan.in_run, findings, run.repo, rules, suppressed,
+                                     report.suppressed_findings, run.internal_errors)
     return report
 
 
