@@ -38,6 +38,22 @@ KEY_VAULT_URL = re.compile(r"^https://[a-z0-9]([-a-z0-9]{1,22}[a-z0-9])?\.vault\
 # that release). A version it cannot create is refused at generation time.
 AKS_ENGINE_RELEASE = "v0.85.0"
 AKS_ENGINE_KUBERNETES = {"1.33": "1.33.10", "1.34": "1.34.4", "1.35": "1.35.0"}
+# The Kubernetes minors each Flux minor release supports, lowest and highest: the "Supported
+# Versions" table of the release's announcement in fluxcd/website (content/en/blog/<date>-announcing-
+# flux-v2.N.0/index.md), the same as the "Kubernetes compatibility" table of the fluxcd/flux2 v2.N.0
+# release notes. Each release supports the three newest Kubernetes minors of its time. A Flux hub
+# whose Kubernetes is outside its release's range is refused at generation time. (`flux check --pre`
+# enforces only a lower bound, kubernetesConstraints in cmd/flux/check.go, that can lag one minor
+# behind: >=1.33.0 in v2.9.x, whose release notes and roadmap end support for 1.33.)
+FLUX_KUBERNETES = {
+    "2.3": ("1.28", "1.30"),  # blog/2024-05-13-announcing-flux-v2.3.0
+    "2.4": ("1.29", "1.31"),  # blog/2024-09-30-announcing-flux-v2.4.0
+    "2.5": ("1.30", "1.32"),  # blog/2025-02-20-announcing-flux-v2.5.0
+    "2.6": ("1.31", "1.33"),  # blog/2025-05-29-announcing-flux-v2.6.0
+    "2.7": ("1.32", "1.34"),  # blog/2025-09-29-announcing-flux-v2.7.0
+    "2.8": ("1.33", "1.35"),  # blog/2026-02-23-announcing-flux-v2.8.0
+    "2.9": ("1.34", "1.36"),  # blog/2026-06-30-announcing-flux-v2.9.0; flux2 v2.9.0 release notes
+}
 # Each hub's node network, pods and services come from this block, one /16 per hub in hub order.
 HUB_BLOCK_PREFIX = 16
 DEFAULT_ADDRESS_SPACE = "10.240.0.0/12"
@@ -210,6 +226,34 @@ def hub_engine(hub: dict[str, Any], default: str) -> str:
     return engine
 
 
+def minor_of(version: str) -> tuple[int, int]:
+    """(1, 34) of "1.34", "1.34.4" or "v2.9.4"'s (2, 9)."""
+    major, minor = version.lstrip("v").split(".")[:2]
+    return int(major), int(minor)
+
+
+def check_flux_kubernetes(hubs: list[dict[str, Any]], flux_version: str, default_engine: str) -> None:
+    """Refuse a Flux hub whose Kubernetes version its Flux release does not support (FLUX_KUBERNETES).
+    Argo CD hubs are not checked: Argo CD publishes the Kubernetes versions it was tested with, not a
+    supported range."""
+    flux_hubs = [h for h in hubs if hub_engine(h, default_engine) == "flux"]
+    if not flux_hubs:
+        return
+    flux = ".".join(str(n) for n in minor_of(flux_version))
+    if flux not in FLUX_KUBERNETES:
+        raise InputError(f"flux_version: {flux_version}: the Kubernetes versions Flux {flux} supports are not known to this "
+                         f"template (it knows Flux {min(FLUX_KUBERNETES, key=minor_of)} to {max(FLUX_KUBERNETES, key=minor_of)}); "
+                         "pin one of those")
+    low, high = FLUX_KUBERNETES[flux]
+    for hub in flux_hubs:
+        version = hub["kubernetes_version"]
+        if not minor_of(low) <= minor_of(version) <= minor_of(high):
+            fits = [f for f, (lo, hi) in FLUX_KUBERNETES.items() if minor_of(lo) <= minor_of(version) <= minor_of(hi)]
+            hint = f"; Flux {' or '.join(filter(None, [', '.join(fits[:-1]), fits[-1]]))} supports it" if fits else ""
+            raise InputError(f"hub {hub['name']}: kubernetes_version {version} is not supported by Flux {flux_version} "
+                             f"(Flux {flux} supports Kubernetes {low} to {high}){hint}")
+
+
 def hub_networks(hubs: list[dict[str, Any]], address_space: Any) -> dict[str, dict[str, str]]:
     """Each hub's node network, pod network and service network: the hub's own /16 of
     `address_space`, split into nodes (first /20), services (the next /20) and pods (upper /17).
@@ -284,6 +328,8 @@ def validate_context(context: dict[str, Any]) -> list[dict[str, Any]]:
     default_engine = str(context.get("gitops_engine", "flux"))
     for hub in hubs:
         hub_engine(hub, default_engine)
+    if context.get("flux_version"):
+        check_flux_kubernetes(hubs, str(context["flux_version"]), default_engine)
     hub_networks(hubs, context.get("cluster_address_space", DEFAULT_ADDRESS_SPACE))
     if context.get("secrets_backend") == "external-secrets-keyvault":
         tenant = context.get("azure_tenant_id")

@@ -144,6 +144,8 @@ def test_without_commit_nothing_is_committed(repo_copy, hubguard):
     (["oslo", *OSLO[:6], "--backup-hub", "paris"], "backup hub 'paris' is not one of the hubs"),
     (["oslo", *OSLO[:6], "--backup-hub", "oslo"], "backup hub 'oslo' is the hub itself"),
     (["oslo", *OSLO, "--kubernetes-version", "latest"], "kubernetes_version 'latest' must be"),
+    (["oslo", *OSLO, "--kubernetes-version", "1.33"],  # AKS Engine creates it; the repository's Flux v2.9.4 does not support it
+     "hub oslo: kubernetes_version 1.33 is not supported by Flux v2.9.4 (Flux 2.9 supports Kubernetes 1.34 to 1.36)"),
 ])
 def test_add_refuses_bad_input_in_one_line_and_changes_nothing(repo_copy, hubguard, args, message):
     repo = repo_copy()

@@ -188,6 +188,8 @@ def _check_new(template: Path, record: Record, hub: dict[str, Any]) -> None:
     try:
         inputs.injection_in(hub, f"hub {name}")
         inputs.validate_hubs(record.hubs + [hub], str(record.answers.get("traffic_routing", "Priority")))
+        if hasattr(inputs, "check_flux_kubernetes") and record.answers.get("flux_version"):  # templates since Flux support ranges
+            inputs.check_flux_kubernetes([hub], str(record.answers["flux_version"]), str(record.answers.get("gitops_engine") or "flux"))
     except inputs.InputError as exc:
         raise HubguardError(str(exc)) from None
 
