@@ -194,7 +194,10 @@ def test_flux_hub_is_laid_out_as_flux_bootstrap_writes_it(bake):
     readme = (repo / "README.md").read_text()
     assert ("flux bootstrap git --url=https://git.corp.example/platform/ratings-on-hubs.git --branch=main "
             "--path=clusters/$HUB --version=v2.9.4 --username=<user> --ca-file=<git server CA>") in readme
-    assert "flux install" not in readme and "flux-sync.yaml" not in readme
+    # Flux is never installed by hand: `flux install` only exports the components an upgrade commits
+    installs = [line for line in readme.splitlines() if "flux install" in line]
+    assert installs and all("--export > clusters/$HUB/flux-system/gotk-components.yaml" in line for line in installs)
+    assert "flux-sync.yaml" not in readme
     # the hub receives what Flux applies from ./clusters/seattle: its Kustomizations, the releases, the app
     result = run(["hubguard", "render", ".", "--hub", "seattle", "--format", "json"], repo)
     assert result.returncode == 0, result.stderr
@@ -289,6 +292,49 @@ def test_git_credentials_and_ca_for_both_engines(bake, git_url, scheme):
     assert not [p for p in repo.rglob("*.yaml") if ".git" not in p.parts and "kind: Secret" in p.read_text()]
     code, report = validate_json(repo)
     assert (code, report["findings"]) == (0, [])
+
+
+def flux_steps(readme: str) -> list[str]:
+    """The numbered sub-steps that follow the Flux bootstrap step, as one line each."""
+    part = readme[readme.index("Then take the write credential out of the cluster"):]
+    part = part[:part.index("\n1", part.index("The cluster now holds no credential that may push"))]
+    return [" ".join(step.split()) for step in re.split(r"\n    \d\. ", part)[1:]]
+
+
+@pytest.mark.parametrize(("git_url", "scheme"), [
+    ("https://git.corp.example/platform/ratings.git", "https"),
+    ("ssh://git@git.corp.example:2222/platform/ratings.git", "ssh"),
+])
+def test_flux_swaps_the_bootstrap_credential_for_a_read_only_one(bake, git_url, scheme):
+    """flux bootstrap stores a credential that may push; the README's next steps replace it with a
+    read-only one through Flux's documented rotation (delete the Secret, flux create secret git)."""
+    repo = bake(**combo("both", "external-secrets-vault"), git_url=git_url, repo_name=f"git-{scheme}")
+    steps = flux_steps((repo / "README.md").read_text())
+    assert len(steps) == 5, steps
+    assert steps[1] == "`kubectl -n flux-system delete secret flux-system`"
+    if scheme == "ssh":
+        assert "deploy key **without** write access" in steps[0] and 'ssh-keygen -t ed25519 -N ""' in steps[0]
+        assert steps[2].startswith(f'`flux create secret git flux-system --url={git_url} --private-key-file="$KEY"`')
+        assert "the deploy key with write access" in steps[4]
+    else:
+        assert "may only read this repository" in steps[0]
+        assert steps[2].startswith(f"`flux create secret git flux-system --url={git_url} --username=<read-only user> "
+                                   "--password=<read-only token> --ca-crt-file=<git server CA>`")
+        assert "revoke the token you bootstrapped with" in steps[4]
+    assert steps[3].startswith("`flux reconcile source git flux-system`")
+    # an upgrade goes through Git: bootstrap run again with credentials would put the write credential back
+    readme = " ".join((repo / "README.md").read_text().split())
+    assert ("**Upgrading Flux** goes through Git (Flux docs, \"Upgrade Flux\", with Git): with the Flux CLI of the new release, "
+            "`flux install --version=<new release> --export > clusters/$HUB/flux-system/gotk-components.yaml`, commit and push") in readme
+    assert "would replace the read-only Secret with that credential" in readme
+    # the Secret the steps recreate is the one Flux's GitRepository reads
+    source = docs(repo / "clusters/seattle/flux-system/gotk-sync.yaml")[0]["spec"]
+    assert source["secretRef"] == {"name": "flux-system"}
+
+
+def test_argocd_only_repository_has_no_flux_credential_steps(bake):
+    readme = (bake(**combo("argocd", "external-secrets-vault")) / "README.md").read_text()
+    assert "flux create secret git" not in readme and "--from-literal=password=<read-only token>" in readme  # Argo CD reads only
 
 
 # -- 5: External Secrets with Key Vault on Azure Stack Hub ----------------------------------------------
