@@ -37,6 +37,8 @@ import jsonschema_rs
 import referencing
 import referencing.jsonschema
 
+from hubguard.policy import POLICY_FILE
+
 VALIDATOR_CLASS = jsonschema.Draft7Validator
 _SPEC = referencing.jsonschema.DRAFT7
 DEFINITIONS_URI = "https://kubernetes.io/api/_definitions.json"
@@ -357,6 +359,28 @@ class Retired:
 # upstream (Flux supports its three newest minor releases; 2.9 is the newest this table knows): an
 # API version that a supported Flux still serves is then a deprecation warning, never an error.
 DEFAULT_FLUX_VERSION = (2, 7)
+
+
+# The header `flux bootstrap` writes atop the gotk-components.yaml it commits for a cluster.
+_FLUX_HEADER = re.compile(r"^# Flux Version: v?(\d+\.\d+)", re.MULTILINE)
+_FLUX_CONTROLLERS = ("source-controller", "kustomize-controller", "helm-controller")
+
+
+def hub_flux(hub: Any, repo: Any) -> tuple[tuple[int, int], str] | None:
+    """The Flux release a hub runs, and the file that says so: the policy's `flux_version`, else
+    the release `flux bootstrap` installed (the header of the components file the hub's Flux
+    controllers are rendered from); None for a hub without Flux controllers."""
+    declared = parse_version(hub.policy.flux_version)
+    if declared is not None:
+        return declared, POLICY_FILE
+    for obj in hub.of_kind("Deployment"):
+        if obj.name in _FLUX_CONTROLLERS and obj.namespace == "flux-system":
+            src = repo.file(obj.source.path)
+            match = _FLUX_HEADER.search((src.text or "")[:1000]) if src is not None else None
+            version = parse_version(match[1]) if match else None
+            if version is not None:
+                return version, obj.source.path
+    return None
 
 
 def _table() -> dict[tuple[str, str], Retired]:

@@ -41,8 +41,7 @@ class _Schemas:
         self.version = kubernetes_schemas.schema_version(hub.policy.kubernetes_version)
         self.running = {  # the releases whose served API versions decide what is retired on this hub
             "Kubernetes": kubernetes_schemas.parse_version(hub.policy.kubernetes_version) or self.version,
-            "Flux": (kubernetes_schemas.parse_version(hub.policy.flux_version) or _bootstrapped_flux(hub, ctx.repo)
-                     or kubernetes_schemas.DEFAULT_FLUX_VERSION),
+            "Flux": (kubernetes_schemas.hub_flux(hub, ctx.repo) or (kubernetes_schemas.DEFAULT_FLUX_VERSION,))[0],
         }
         self.extra = [_user_schemas(ctx.repo), _hub_schemas(hub)]
 
@@ -73,23 +72,6 @@ class _Schemas:
 
     def retired(self, obj: K8sObject) -> tuple[str, bool] | None:
         return kubernetes_schemas.retired_message(obj.api_version, obj.kind, self.running)
-
-
-# The header `flux bootstrap` writes atop the gotk-components.yaml it commits for a cluster.
-_FLUX_HEADER = re.compile(r"^# Flux Version: v?(\d+\.\d+)", re.MULTILINE)
-_FLUX_CONTROLLERS = ("source-controller", "kustomize-controller", "helm-controller")
-
-
-def _bootstrapped_flux(hub: HubInventory, repo: Any) -> tuple[int, int] | None:
-    """The Flux release `flux bootstrap` installed on the hub (when the hub's policy does not say):
-    the header of the components file its Flux controllers are rendered from."""
-    for obj in hub.of_kind("Deployment"):
-        if obj.name in _FLUX_CONTROLLERS and obj.namespace == "flux-system":
-            src = repo.file(obj.source.path)
-            match = _FLUX_HEADER.search((src.text or "")[:1000]) if src is not None else None
-            if match:
-                return kubernetes_schemas.parse_version(match[1])
-    return None
 
 
 def _user_schemas(repo: Any) -> kubernetes_schemas.CrdSchemas:
