@@ -143,6 +143,11 @@ ADDRESS_CASES = [
     ("public-ip-open-to-a-public-range",
      addressed_load_balancer("  loadBalancerIP: 20.61.15.7\n  loadBalancerSourceRanges: [10.10.0.0/16, 0.0.0.0/0]\n"),
      "loadBalancerIP:", "20.61.15.7"),
+    ("annotation-wins-over-spec", addressed_load_balancer("  loadBalancerIP: 20.61.15.7\n", {AZURE_IPV4: "20.61.15.9"}),
+     "azure-load-balancer-ipv4", "20.61.15.9"),
+    ("public-ipv6", addressed_load_balancer("  loadBalancerIP: 2603:1020:203::7\n"), "loadBalancerIP:", "2603:1020:203::7"),
+    ("private-annotation-wins-over-public-spec",
+     addressed_load_balancer("  loadBalancerIP: 20.61.15.7\n", {AZURE_IPV4: "172.16.40.7"}), None, None),
     ("private-ip", addressed_load_balancer("  loadBalancerIP: 172.16.40.7\n"), None, None),
     ("cgnat-ip", addressed_load_balancer("  loadBalancerIP: 100.64.3.7\n"), None, None),
     # The stamp's public VIP pool, routed on the premises only: seattle declares it on-prem.

@@ -152,14 +152,23 @@ def _load_balancers(hub: HubInventory, services: dict) -> Iterator[Publication]:
         # A frontend address the Service asks for. Without one the VIP comes from the stamp's pool,
         # which hubguard cannot place: there is no address to judge.
         sources = _source_ranges(service)
-        addresses = [(("spec", "loadBalancerIP"), service.get("spec", "loadBalancerIP"))]
-        addresses += [(("metadata", "annotations", key), annotations.get(key)) for key in AZURE_LB_ADDRESSES]
-        for path, value in addresses:
-            for address in str(value or "").split(","):
-                network = parse_network(address)  # an unresolved `${LB_IP}` names no address yet
-                if network is not None and network.num_addresses == 1:
-                    yield Publication(service, path, str(network.network_address), picked,
-                                      f"LoadBalancer Service {service.name}", sources)
+        for path, address in _frontend_addresses(service):
+            yield Publication(service, path, address, picked, f"LoadBalancer Service {service.name}", sources)
+
+
+def _frontend_addresses(service: K8sObject) -> Iterator[tuple[tuple, str]]:
+    """(path, address) of the frontend address of each IP family, as cloud-provider-azure picks it:
+    the family's annotation when set, else `spec.loadBalancerIP` when it is of that family."""
+    legacy = parse_network(str(service.get("spec", "loadBalancerIP") or ""))
+    for version, key in zip((4, 6), AZURE_LB_ADDRESSES):
+        annotated = str(service.annotations.get(key) or "").strip()
+        if annotated:
+            chosen, path = parse_network(annotated), ("metadata", "annotations", key)
+        else:
+            chosen, path = legacy, ("spec", "loadBalancerIP")
+        # An unresolved `${LB_IP}` or a CIDR names no address yet.
+        if chosen is not None and chosen.version == version and chosen.num_addresses == 1:
+            yield path, str(chosen.network_address)
 
 
 def _source_ranges(service: K8sObject) -> tuple[str, ...]:
