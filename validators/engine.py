@@ -433,7 +433,7 @@ def report_run(options: ValidateOptions, plan: RunPlan, run: CheckedRun) -> Repo
     policy, rules, focus, skipped = plan.policy, plan.rules, options.focus, plan.skipped
     raw = [with_policy_severity(f, policy) for f in run.findings]
     _collect_document_annotations(run.repo, run.annotations)
-    kept, silenced, extra = suppress(raw, comment_index(run.files), run.annotations)
+    kept, silenced, extra = suppress(raw, comment_index(run.files), run.annotations, run.repo.receivers, plan.in_run)
     suppressed = suppressed_places(silenced)
     if MISSING_REASON in {r.id for r in rules}:
         kept.extend(with_policy_severity(f, policy) for f in extra)
@@ -456,7 +456,7 @@ def report_run(options: ValidateOptions, plan: RunPlan, run: CheckedRun) -> Repo
     )
     if options.shard is not None:
         report.shard = shard_section(options.shard, plan.in_run, findings, run.repo, rules, suppressed,
-                                     report.suppressed_findings, run.internal_errors)
+                                     report.suppressed_findings, run.internal_errors, run.annotations)
     return report
 
 
@@ -512,10 +512,12 @@ def with_policy_severity(finding: Finding, policy: Policy) -> Finding:
 def apply_suppressions(findings: list[Finding], repo: RepoContext) -> tuple[list[Finding], list[Suppressed], list[Finding]]:
     """Findings not suppressed, those suppressed (with the suppression's kind and reason), and the
     findings about suppressions lacking a reason."""
-    return suppress(findings, *suppression_index(repo))
+    return suppress(findings, *suppression_index(repo), repo.receivers, repo.hubs_in_run)
 
 
 SuppressionsByPath = dict[str, list[Suppression]]
+# (hub, object ref): the annotation that hub's rendered copy carries; (None, written_ref(path, object
+# ref)): the annotation as file `path` writes the object.
 SuppressionsByObject = dict[tuple[str | None, str], Suppression]
 
 
@@ -534,34 +536,70 @@ def comment_index(files: list[SourceFile]) -> SuppressionsByPath:
             if src.text and "hubguard" in src.text.lower()}
 
 
-def suppress(findings: list[Finding], by_path: SuppressionsByPath,
-             by_object: SuppressionsByObject) -> tuple[list[Finding], list[Suppressed], list[Finding]]:
+def suppress(findings: list[Finding], by_path: SuppressionsByPath, by_object: SuppressionsByObject,
+             receivers: Mapping[str, set[str]] | None = None,
+             hubs: Iterable[str] = ()) -> tuple[list[Finding], list[Suppressed], list[Finding]]:
     """Findings not suppressed, what was suppressed (each with the suppression's kind and reason),
-    and the findings about suppressions lacking a reason."""
+    and the findings about suppressions lacking a reason.
+
+    An object's annotation suppresses findings about it on the hubs whose copy carries it, as each
+    hub receives it: a finding on one hub takes that hub's copy (or the annotation as the file
+    writes it). A finding that holds on every hub (its file received by each of `hubs`, as
+    `receivers` says) is split when only some hubs' copies carry an annotation, e.g. one hub's
+    overlay adds it: suppressed there, reported on the others."""
     kept: list[Finding] = []
     extra: list[Finding] = []
     silenced: list[Suppressed] = []
     reported: set[tuple] = set()
-    for finding in findings:
-        candidates = [s for s in by_path.get(finding.path or "", ()) if s.scope == "file" or (finding.line in s.applies_to)]
-        annotation = by_object.get((finding.hub, finding.object or "")) or by_object.get((None, finding.object or ""))
-        if annotation is not None:
-            candidates.append(annotation)
-        matching = [s for s in candidates if s.covers(finding.rule)]
-        if not matching:
-            kept.append(finding)
-            continue
-        honoured = [s for s in matching if not s.needs_reason_for(finding.rule)]
-        if honoured:
-            silenced.append(Suppressed(finding, SUPPRESSION_KIND[honoured[0].scope], honoured[0].reason))
-            continue
-        kept.append(finding)
-        for s in matching:
-            if (s.path, s.line) not in reported:
-                reported.add((s.path, s.line))
-                extra.append(Finding(MISSING_REASON, Severity.ERROR, s.path, s.line, s.column, None, finding.object,
-                                     f"suppression of {finding.rule} needs a reason; it is not honoured"))
+    copies: dict[str, dict[str, Suppression]] = {}  # object ref -> hub -> the annotation of its copy
+    for (hub, ref), suppression in by_object.items():
+        if hub is not None:
+            copies.setdefault(ref, {})[hub] = suppression
+    every_hub = sorted(hubs)
+    for whole in findings:
+        comments = [s for s in by_path.get(whole.path or "", ()) if s.scope == "file" or (whole.line in s.applies_to)]
+        for finding, annotation in _as_each_hub_receives(whole, by_object, copies, receivers or {}, every_hub):
+            candidates = comments + ([annotation] if annotation is not None else [])
+            _suppress_one(finding, candidates, kept, silenced, extra, reported)
     return kept, silenced, extra
+
+
+def _as_each_hub_receives(finding: Finding, by_object: SuppressionsByObject, copies: dict[str, dict[str, Suppression]],
+                          receivers: Mapping[str, set[str]], hubs: list[str]) -> list[tuple[Finding, Suppression | None]]:
+    """`finding` with the object annotation that covers it, or one per hub when the hubs' copies
+    of its object disagree (see `suppress`)."""
+    ref = finding.object or ""
+    written = by_object.get((None, written_ref(finding.path or "", ref)))
+    if finding.hub is not None:
+        return [(finding, by_object.get((finding.hub, ref)) or written)]
+    annotated = copies.get(ref, {})
+    # A shard's file finding (received_in) waits for `hubguard merge`, which knows every hub's copy.
+    receiving = receivers.get(finding.path or "", set()) if finding.received_in is None else set()
+    concerned = [hub for hub in hubs if hub in receiving]
+    if not annotated or not concerned:
+        return [(finding, written)]
+    if all(hub in annotated for hub in concerned):
+        return [(finding, annotated[concerned[0]])]
+    return [(replace(finding, hub=hub), annotated.get(hub) or written) for hub in concerned]
+
+
+def _suppress_one(finding: Finding, candidates: list[Suppression], kept: list[Finding], silenced: list[Suppressed],
+                  extra: list[Finding], reported: set[tuple]) -> None:
+    """`finding` kept, or suppressed by the first of `candidates` that covers it with a reason."""
+    matching = [s for s in candidates if s.covers(finding.rule)]
+    if not matching:
+        kept.append(finding)
+        return
+    honoured = [s for s in matching if not s.needs_reason_for(finding.rule)]
+    if honoured:
+        silenced.append(Suppressed(finding, SUPPRESSION_KIND[honoured[0].scope], honoured[0].reason))
+        return
+    kept.append(finding)
+    for s in matching:
+        if (s.path, s.line) not in reported:
+            reported.add((s.path, s.line))
+            extra.append(Finding(MISSING_REASON, Severity.ERROR, s.path, s.line, s.column, None, finding.object,
+                                 f"suppression of {finding.rule} needs a reason; it is not honoured"))
 
 
 SUPPRESSION_KIND = {"line": "comment", "file": "file", "object": "annotation"}
@@ -597,13 +635,12 @@ def _add_annotations(into: SuppressionsByObject, hub: str,
         suppression = annotation_suppression(annotations, path, line)
         if suppression is not None:
             into[(hub, ref)] = suppression
-            # File-level findings (the secret rules read files) carry no hub: any hub's copy answers.
-            into.setdefault((None, ref), suppression)
 
 
 def _collect_document_annotations(repo: RepoContext, into: dict) -> None:
-    """Annotations as the files write them, for file-level findings about objects no hub renders
-    (or renders under another namespace); keyed like `K8sObject.ref`."""
+    """Annotations as the files write them, under hub None and `written_ref(path, ref)`, for
+    file-level findings in that file about objects no hub renders (or renders under another
+    namespace). A patch that writes one (an overlay's) covers only its own file's findings."""
     for src in repo.files:
         if not src.text or ANNOTATION not in src.text:
             continue
@@ -613,7 +650,12 @@ def _collect_document_annotations(repo: RepoContext, into: dict) -> None:
             suppression = annotation_suppression(annotations, src.path, doc.line) if isinstance(annotations, dict) else None
             if suppression is not None:
                 parts = (doc.data.get("kind"), meta.get("namespace"), meta.get("name"))
-                into.setdefault((None, "/".join(str(p) for p in parts if p)), suppression)
+                into.setdefault((None, written_ref(src.path, "/".join(str(p) for p in parts if p))), suppression)
+
+
+def written_ref(path: str, ref: str) -> str:
+    """The key of an annotation as file `path` writes object `ref` (refs hold no NUL)."""
+    return f"{path}\0{ref}"
 
 
 def collapse(findings: list[Finding], hubs: list[str], focus: Focus | None = None, whole: set[str] = set()) -> list[Finding]:

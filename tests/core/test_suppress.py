@@ -70,3 +70,20 @@ def test_annotation_suppression_with_reason(make_repo, validate_json):
                 for rule in ("ha/pdb", "pii/public-egress", "ha/spread")]
     kept, suppressed, extra = apply_suppressions(findings, repo)
     assert [f.rule for f in kept] == ["ha/spread"] and [s.finding.rule for s in suppressed] == ["ha/pdb", "pii/public-egress"] and extra == []
+
+
+def test_an_annotation_one_hubs_overlay_adds_suppresses_that_hubs_finding_only(make_repo, validate_json):
+    """seattle's overlay annotates the shared Secret; munich receives it as the base writes it, in
+    plain text, and its finding stands. A file-level finding no hub receives would take any copy's
+    annotation; one on a hub takes only that hub's copy (or the annotation as the file writes it)."""
+    from testkit import flux_hub_repo, line_of
+
+    secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: shop\nstringData:\n  password: Zq8-very-Real-pass-2024\n"
+    quiet = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: shop\n  annotations:\n"
+             "    hubguard.io/ignore: secret/plaintext-secret\n    hubguard.io/ignore-reason: sealed by the vault operator\n")
+    root = make_repo(flux_hub_repo({"secret.yaml": secret}, overlays={"seattle": {"patch-quiet.yaml": quiet}}))
+    code, report = validate_json(root, "--select", "secret/plaintext-secret", "--no-cache")
+    assert code == 1
+    assert [(f["rule"], f["path"], f["line"], f["hub"]) for f in report["findings"]] == [
+        ("secret/plaintext-secret", "apps/base/secret.yaml", line_of(secret, "password"), "munich")]
+    assert [(f["hub"], f["suppression"]["reason"]) for f in report["suppressed"]] == [("seattle", "sealed by the vault operator")]

@@ -241,3 +241,29 @@ def test_the_sharded_recipes_merge_in_one_run(whole, tmp_path, hubguard, monkeyp
     merged_code, out, err = hubguard("merge", *shards, *argv)
     assert merged_code == code == 1, err
     assert "ha/hub-parity" in out and "ha/hub-parity" in (tmp_path / written).read_text()
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_an_annotation_one_hubs_overlay_adds_suppresses_on_that_hub_in_shards_too(make_repo, tmp_path, hubguard, count):
+    """The shared Secret's file is checked in one shard, which may not render the hub whose overlay
+    annotates it: merge decides with every shard's hubs, as one run does."""
+    from testkit import flux_hub_repo
+
+    secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: shop\nstringData:\n  password: Zq8-very-Real-pass-2024\n"
+    quiet = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: shop\n  annotations:\n"
+             "    hubguard.io/ignore: secret/plaintext-secret\n    hubguard.io/ignore-reason: sealed by the vault operator\n")
+    hubs = {hub: {"onprem_cidrs": [f"10.{i}.0.0/16"]} for i, hub in enumerate(("munich", "oslo", "seattle"), 1)}
+    root = make_repo(flux_hub_repo({"secret.yaml": secret}, hubs=hubs, overlays={"seattle": {"patch-quiet.yaml": quiet}}))
+    select = ("--select", "secret/plaintext-secret", "--no-cache", "--format", "json")
+    _, out, _ = hubguard("validate", str(root), *select)
+    whole = json.loads(out)
+    rows = [(f["rule"], f["path"], f["line"], f["hub"]) for f in whole["findings"]]
+    assert rows == [("secret/plaintext-secret", "apps/base/secret.yaml", 7, hub) for hub in ("munich", "oslo")]
+    assert [(s["hub"], s["suppression"]["reason"]) for s in whole["suppressed"]] == [("seattle", "sealed by the vault operator")]
+    shards = [tmp_path / f"shard-{index}.json" for index in range(1, count + 1)]
+    for index, shard in enumerate(shards, 1):
+        hubguard("validate", str(root), "--shard", f"{index}/{count}", *select, "--output", str(shard))
+    _, out, _ = hubguard("merge", *map(str, shards), "--format", "json")
+    merged = json.loads(out)
+    assert sorted(map(_key, merged["findings"])) == sorted(map(_key, whole["findings"]))
+    assert merged["suppressed"] == whole["suppressed"] and merged["summary"] == whole["summary"]

@@ -15,7 +15,7 @@ from hubguard.model import RepoContext
 from hubguard.policy import Policy
 from hubguard.findings import finding_from_record
 from hubguard.report.baseline import from_shard_record
-from hubguard.report.shard_file import comment_index, read_shards, suppressed_from_record
+from hubguard.report.shard_file import annotation_index, comment_index, read_shards, suppressed_from_record
 from hubguard.rules.registry import all_rules
 from hubguard.rules.runner import RuleRunner
 
@@ -49,8 +49,17 @@ def merge_shards(paths: list[Path]) -> Report:
     for section in sections:
         for path, hubs in section["receivers"].items():
             receivers.setdefault(path, set()).update(hubs)
-    findings = [f for record in (r for section in sections for r in section["findings"])
-                for f in _received(finding_from_record(record), receivers, run_hubs)] + kept
+    shard_findings = [finding_from_record(r) for section in sections for r in section["findings"]]
+    # A shard left its file findings' object annotations to the merge: only every shard's hubs
+    # tell which hubs' copies carry one.
+    received = [f for finding in shard_findings if finding.received_in is not None
+                for f in _received(finding, receivers, run_hubs)]
+    received, annotated, missing = suppress(received, {}, annotation_index(sections), receivers, run_hubs)
+    silenced += annotated
+    suppressed |= suppressed_places(annotated)
+    if fleet["missing_reason"]:
+        kept.extend(with_policy_severity(f, policy) for f in missing)
+    findings = [f for f in shard_findings if f.received_in is None] + received + kept
     suppressed |= {tuple(key) for section in sections for key in section["suppressed"]}
     silenced += [replace(item, finding=f) for item in (suppressed_from_record(r) for section in sections for r in section["suppressed_findings"])
                  for f in _received(item.finding, receivers, run_hubs)]

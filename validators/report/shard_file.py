@@ -17,7 +17,9 @@ from hubguard.report.suppressions import Suppression, comment_suppressions
 from hubguard.rules.registry import Rule, Scope
 from hubguard.rules.suppress.missing_reason import MISSING_REASON
 
-SHARD_FORMAT = 3  # 2: suppressed findings with their reasons, and the baseline; 3: receivers, file findings unattributed
+# 2: suppressed findings with their reasons, and the baseline; 3: receivers, file findings unattributed;
+# 4: the annotations of the shard's hubs' objects
+SHARD_FORMAT = 4
 
 
 def read_shards(paths: list[Path]) -> list[dict]:
@@ -58,10 +60,12 @@ def suppressed_from_record(record: Mapping[str, Any]) -> Suppressed:
 
 
 def shard_section(shard: Shard, run_hubs: list[str], findings: list[Finding], repo: RepoContext, rules: list[Rule],
-                  suppressed: set[tuple], suppressed_findings: list[Suppressed], internal_errors: list[str]) -> dict:
+                  suppressed: set[tuple], suppressed_findings: list[Suppressed], internal_errors: list[str],
+                  annotations: Mapping[tuple[str | None, str], Suppression]) -> dict:
     """What `merge` needs of this shard besides its report: its findings in full, the fleet rules'
     summaries of its hubs, those rules' policy settings, the comment suppressions that may cover
-    their findings, and what it suppressed (counted once over all shards)."""
+    their findings, the suppressions its hubs' objects carry (for file findings, which every
+    shard's hubs receive), and what it suppressed (counted once over all shards)."""
     fleet = [rule.id for rule in rules if rule.scope is Scope.FLEET]
     comments = [asdict(s) for src in repo.files if src.text and "hubguard" in src.text.lower()
                 for s in comment_suppressions(src.path, src.text)] if shard.runs_repository_rules else []
@@ -82,6 +86,8 @@ def shard_section(shard: Shard, run_hubs: list[str], findings: list[Finding], re
                   "hub_local": [dict(entry) for entry in repo.policy.hub_local],
                   "missing_reason": any(rule.id == MISSING_REASON.id for rule in rules)},
         "comment_suppressions": comments,
+        "annotations": [[hub, ref, asdict(suppression)] for (hub, ref), suppression in sorted(annotations.items(), key=str)
+                        if hub is not None],
         "suppressed": sorted([list(key) for key in suppressed], key=json.dumps),
         "suppressed_findings": [suppressed_record(s) for s in suppressed_findings],
         "internal_errors": internal_errors,
@@ -95,6 +101,15 @@ def comment_index(sections: list[dict]) -> dict[str, list[Suppression]]:
     by_path: dict[str, list[Suppression]] = {}
     for section in sections:
         for record in section["comment_suppressions"]:
-            found = Suppression(**{**record, "ids": tuple(record["ids"]), "applies_to": tuple(record["applies_to"])})
+            found = _suppression(record)
             by_path.setdefault(found.path, []).append(found)
     return by_path
+
+
+def annotation_index(sections: list[dict]) -> dict[tuple[str | None, str], Suppression]:
+    """The suppressions every shard's hubs' objects carry, by (hub, object ref)."""
+    return {(hub, ref): _suppression(record) for section in sections for hub, ref, record in section["annotations"]}
+
+
+def _suppression(record: Mapping[str, Any]) -> Suppression:
+    return Suppression(**{**record, "ids": tuple(record["ids"]), "applies_to": tuple(record["applies_to"])})
