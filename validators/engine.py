@@ -546,7 +546,9 @@ def suppress(findings: list[Finding], by_path: SuppressionsByPath, by_object: Su
     hub receives it: a finding on one hub takes that hub's copy (or the annotation as the file
     writes it). A finding that holds on every hub (its file received by each of `hubs`, as
     `receivers` says) is split when only some hubs' copies carry an annotation, e.g. one hub's
-    overlay adds it: suppressed there, reported on the others."""
+    overlay adds it: suppressed there, reported on the others. A cross-hub finding is about the
+    copies other hubs have (ha/hub-parity: deployed there, missing here): any copy's annotation
+    answers."""
     kept: list[Finding] = []
     extra: list[Finding] = []
     silenced: list[Suppressed] = []
@@ -556,9 +558,15 @@ def suppress(findings: list[Finding], by_path: SuppressionsByPath, by_object: Su
         if hub is not None:
             copies.setdefault(ref, {})[hub] = suppression
     every_hub = sorted(hubs)
+    cross_hub = {rule.id for rule in all_rules().values() if rule.scope is Scope.FLEET}
     for whole in findings:
         comments = [s for s in by_path.get(whole.path or "", ()) if s.scope == "file" or (whole.line in s.applies_to)]
-        for finding, annotation in _as_each_hub_receives(whole, by_object, copies, receivers or {}, every_hub):
+        if whole.rule in cross_hub:
+            found = copies.get(whole.object or "", {})
+            views = [(whole, by_object.get((whole.hub, whole.object or "")) or next(iter(found.values()), None))]
+        else:
+            views = _as_each_hub_receives(whole, by_object, copies, receivers or {}, every_hub)
+        for finding, annotation in views:
             candidates = comments + ([annotation] if annotation is not None else [])
             _suppress_one(finding, candidates, kept, silenced, extra, reported)
     return kept, silenced, extra

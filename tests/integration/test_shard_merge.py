@@ -253,13 +253,22 @@ def test_an_annotation_one_hubs_overlay_adds_suppresses_on_that_hub_in_shards_to
     quiet = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: shop\n  annotations:\n"
              "    hubguard.io/ignore: secret/plaintext-secret\n    hubguard.io/ignore-reason: sealed by the vault operator\n")
     hubs = {hub: {"onprem_cidrs": [f"10.{i}.0.0/16"]} for i, hub in enumerate(("munich", "oslo", "seattle"), 1)}
-    root = make_repo(flux_hub_repo({"secret.yaml": secret}, hubs=hubs, overlays={"seattle": {"patch-quiet.yaml": quiet}}))
-    select = ("--select", "secret/plaintext-secret", "--no-cache", "--format", "json")
+    # and a workload only seattle runs, annotated so: the cross-hub finding on the other hubs is
+    # suppressed by seattle's copy, in merge too
+    archive = DEPLOY.format(name="archive").replace(
+        "metadata: {name: archive, namespace: shop}",
+        "metadata:\n  name: archive\n  namespace: shop\n  annotations:\n    hubguard.io/ignore: ha/hub-parity\n"
+        "    hubguard.io/ignore-reason: the archive runs where the tapes are")
+    root = make_repo(flux_hub_repo({"secret.yaml": secret}, hubs=hubs,
+                                   overlays={"seattle": {"patch-quiet.yaml": quiet, "archive.yaml": archive}}))
+    select = ("--select", "secret/plaintext-secret", "--select", "ha/hub-parity", "--no-cache", "--format", "json")
     _, out, _ = hubguard("validate", str(root), *select)
     whole = json.loads(out)
     rows = [(f["rule"], f["path"], f["line"], f["hub"]) for f in whole["findings"]]
     assert rows == [("secret/plaintext-secret", "apps/base/secret.yaml", 7, hub) for hub in ("munich", "oslo")]
-    assert [(s["hub"], s["suppression"]["reason"]) for s in whole["suppressed"]] == [("seattle", "sealed by the vault operator")]
+    assert sorted((s["rule"], s["hub"], s["suppression"]["reason"]) for s in whole["suppressed"]) == [
+        ("ha/hub-parity", hub, "the archive runs where the tapes are") for hub in ("munich", "oslo")] + [
+        ("secret/plaintext-secret", "seattle", "sealed by the vault operator")]
     shards = [tmp_path / f"shard-{index}.json" for index in range(1, count + 1)]
     for index, shard in enumerate(shards, 1):
         hubguard("validate", str(root), "--shard", f"{index}/{count}", *select, "--output", str(shard))

@@ -41,7 +41,9 @@ def merge_shards(paths: list[Path]) -> Report:
                        summaries={hub: kept for section in sections for hub, kept in section["summaries"].items()})
     errors = [error for section in sections for error in section["internal_errors"]]
     runner = RuleRunner(repo, [known[rule_id] for rule_id in fleet["rules"]], errors)
-    kept, silenced, extra = suppress([with_policy_severity(f, policy) for f in runner.fleet()], comment_index(sections), {})
+    annotations = annotation_index(sections)
+    kept, silenced, extra = suppress([with_policy_severity(f, policy) for f in runner.fleet()], comment_index(sections),
+                                     annotations)
     suppressed = suppressed_places(silenced)
     if fleet["missing_reason"]:
         kept.extend(with_policy_severity(f, policy) for f in extra)
@@ -54,7 +56,7 @@ def merge_shards(paths: list[Path]) -> Report:
     # tell which hubs' copies carry one.
     received = [f for finding in shard_findings if finding.received_in is not None
                 for f in _received(finding, receivers, run_hubs)]
-    received, annotated, missing = suppress(received, {}, annotation_index(sections), receivers, run_hubs)
+    received, annotated, missing = suppress(received, {}, annotations, receivers, run_hubs)
     silenced += annotated
     suppressed |= suppressed_places(annotated)
     if fleet["missing_reason"]:
