@@ -562,8 +562,8 @@ def suppress(findings: list[Finding], by_path: SuppressionsByPath, by_object: Su
     for whole in findings:
         comments = [s for s in by_path.get(whole.path or "", ()) if s.scope == "file" or (whole.line in s.applies_to)]
         if whole.rule in cross_hub:
-            found = copies.get(whole.object or "", {})
-            views = [(whole, by_object.get((whole.hub, whole.object or "")) or next(iter(found.values()), None))]
+            found = copies.get(whole.object or "", {})  # the first hub's by name: the same reason in every run
+            views = [(whole, by_object.get((whole.hub, whole.object or "")) or (found[min(found)] if found else None))]
         else:
             views = _as_each_hub_receives(whole, by_object, copies, receivers or {}, every_hub)
         for finding, annotation in views:
