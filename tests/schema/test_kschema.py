@@ -73,6 +73,18 @@ def test_every_bundled_crd_schema_loads():
         ("monitoring.coreos.com", "servicemonitor", "v1"),
         ("monitoring.coreos.com", "podmonitor", "v1"),
         ("monitoring.coreos.com", "prometheusrule", "v1"),
+        ("notification.toolkit.fluxcd.io", "alert", "v1beta3"),
+        ("notification.toolkit.fluxcd.io", "provider", "v1beta3"),
+        ("notification.toolkit.fluxcd.io", "receiver", "v1"),
+        ("image.toolkit.fluxcd.io", "imagerepository", "v1"),
+        ("image.toolkit.fluxcd.io", "imagepolicy", "v1"),
+        ("image.toolkit.fluxcd.io", "imageupdateautomation", "v1"),
+        ("gateway.networking.k8s.io", "gatewayclass", "v1"),
+        ("gateway.networking.k8s.io", "gateway", "v1"),
+        ("gateway.networking.k8s.io", "httproute", "v1"),
+        ("gateway.networking.k8s.io", "grpcroute", "v1"),
+        ("gateway.networking.k8s.io", "referencegrant", "v1beta1"),
+        ("gateway.networking.k8s.io", "backendtlspolicy", "v1"),
     }
     assert expected <= kubernetes_schemas.bundled_crds()
     for key in sorted(expected):

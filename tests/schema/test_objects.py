@@ -242,7 +242,53 @@ spec:
   - port: http
     interval: 30s
 """,
+    # Kinds of the repositories Flux's own examples are made of (flux2-kustomize-helm-example,
+    # flux2-multi-tenancy): notifications, image automation and Gateway API.
+    "flux-alert": """\
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata:
+  name: on-call
+  namespace: flux-system
+spec:
+  providerRef: {name: teams}
+  eventSeverity: error
+  eventSources:
+  - {kind: Kustomization, name: '*'}
+""",
+    "flux-image-policy": """\
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: ratings-api
+  namespace: flux-system
+spec:
+  imageRepositoryRef: {name: ratings-api}
+  policy:
+    semver: {range: 1.x}
+""",
+    "gateway-httproute": """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: ratings
+  namespace: ratings
+spec:
+  parentRefs:
+  - {name: internal, namespace: gateways}
+  hostnames: [ratings.seattle.example.local]
+  rules:
+  - backendRefs:
+    - {name: ratings-web, port: 80}
+""",
 }
+
+
+def test_gateway_api_routes_are_checked_against_their_schema():
+    text = VALID_CUSTOM_RESOURCES["gateway-httproute"].replace("  hostnames: [", "  hostname: [")
+    result = findings({"route.yaml": text})
+    assert where(result) == [(INVALID, "route.yaml", 9)]
+    assert "hostname" in result[0].message
 
 
 @pytest.mark.parametrize("name", sorted(VALID_CUSTOM_RESOURCES))
@@ -395,9 +441,9 @@ WIDGET = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\
         (WIDGET, "1.30", "no schema for example.com/v1 Widget: add its CRD or JSON Schema to schema.crd_paths in .hubguard.yaml"),
         ("apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: x}\n", "1.30",
          "Kubernetes 1.30 has no apps/v1 Deploymnet: check the kind and apiVersion, or the hub's kubernetes_version"),
-        # The Gateway API is a *.k8s.io group installed as CRDs (flux2-kustomize-helm-example uses it).
-        ("apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: envoy}\n", "1.30",
-         "no schema for gateway.networking.k8s.io/v1 GatewayClass: add its CRD or JSON Schema to schema.crd_paths in .hubguard.yaml"),
+        # The Gateway API is a *.k8s.io group installed as CRDs: its experimental kinds are not bundled.
+        ("apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\nmetadata: {name: db}\n", "1.30",
+         "no schema for gateway.networking.k8s.io/v1alpha2 TCPRoute: add its CRD or JSON Schema to schema.crd_paths in .hubguard.yaml"),
     ],
 )
 def test_unknown_kind_names_api_version_and_kind(text, version, message):
