@@ -13,13 +13,23 @@ POLICY = {"pii": {"onprem_domains": ["corp.example"]}}
 PUBLIC_NAMESPACE = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: site\n"
 
 
-def release(values: str, *, namespace: str = "ratings", target: str | None = None, values_from: str = "") -> str:
-    """A Flux HelmRelease of chart `ratings`, its `spec.values` given as YAML text."""
+def release(values: str, *, namespace: str = "ratings", target: str | None = None, values_from: str = "",
+            chart: str = "ratings", version: str = "", chart_ref: str | None = None) -> str:
+    """A Flux HelmRelease, its `spec.values` given as YAML text; of `chart` from a HelmRepository, or
+    of the OCIRepository named `chart_ref`."""
     target_line = f"  targetNamespace: {target}\n" if target else ""
+    version_line = f"      version: {version}\n" if version else ""
+    source = (f"  chartRef: {{kind: OCIRepository, name: {chart_ref}}}\n" if chart_ref else
+              f"  chart:\n    spec:\n      chart: {chart}\n{version_line}"
+              "      sourceRef: {kind: HelmRepository, name: charts, namespace: flux-system}\n")
     return (f"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: ratings\n  namespace: {namespace}\n"
-            f"spec:\n  interval: 1h\n{target_line}  chart:\n    spec:\n      chart: ratings\n"
-            "      sourceRef: {kind: HelmRepository, name: charts, namespace: flux-system}\n"
+            f"spec:\n  interval: 1h\n{target_line}{source}"
             + values_from + "  values:\n" + textwrap.indent(textwrap.dedent(values), "    "))
+
+
+def oci_repository(name: str, url: str, tag: str) -> str:
+    return (f"apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: {name}\n  namespace: ratings\n"
+            f"spec:\n  interval: 15m\n  url: {url}\n  ref:\n    tag: {tag}\n")
 
 
 def application(helm: str, namespace: str = "ratings") -> str:
@@ -77,6 +87,43 @@ NESTED = """\
         hostname: portal.example.com
     """
 
+# bjw-s app-template, as home-ops repositories write it: named blocks, on unless `enabled` says not.
+APP_TEMPLATE = """\
+    ingress:
+      app:
+        className: external
+        hosts:
+        - host: ratings.corp.example
+          paths: [{path: /, service: {identifier: app, port: http}}]
+        - host: ratings.example.com
+          paths: [{path: /, service: {identifier: app, port: http}}]
+    """
+APP_TEMPLATE_ROUTES = """\
+    route:
+      internal:
+        hostnames: ["{{ .Release.Name }}.corp.example"]
+        parentRefs: [{name: envoy-internal, namespace: network}]
+      app:
+        hostnames: ["{{ .Release.Name }}.example.net"]
+        parentRefs: [{name: envoy-external, namespace: network}]
+    """
+APP_TEMPLATE_OCI = oci_repository("ratings", "oci://ghcr.io/bjw-s-labs/helm/app-template", "4.1.1")
+APP_TEMPLATE_V2_MAIN = """\
+    ingress:
+      main:
+        hosts:
+        - host: ratings.example.com
+          paths: [{path: /}]
+    """
+PODINFO_ROUTE = """\
+    httpRoute:
+      enabled: true
+      parentRefs: [{name: gateway, sectionName: http}]
+      hostnames:
+      - ratings.corp.example
+      - ratings.example.org
+    """
+
 VALUES_FROM = "  valuesFrom:\n  - {kind: ConfigMap, name: ratings-values}\n"
 VALUES_CONFIG_MAP = """\
 apiVersion: v1
@@ -110,7 +157,29 @@ CASES = [
      [("app.yaml", "hostname: portal.example.com")]),
     ("argo-values-text", {"app.yaml": application("values: |\n" + textwrap.indent(textwrap.dedent(NESTED), "  "))},
      [("app.yaml", "hostname: portal.example.com")]),
+    ("app-template-ingress-on-by-default", {"release.yaml": release(APP_TEMPLATE, chart="app-template", version="4.1.1")},
+     [("release.yaml", "- host: ratings.example.com")]),
+    ("app-template-route-release-name-via-oci-chart-ref", {"oci.yaml": APP_TEMPLATE_OCI,
+                                                           "release.yaml": release(APP_TEMPLATE_ROUTES, chart_ref="ratings")},
+     [("release.yaml", ".example.net")]),
+    ("app-template-v2-named-block-on", {"release.yaml": release(APP_TEMPLATE_V2_MAIN.replace("main:", "public:"),
+                                                                chart="app-template", version="2.6.0")},
+     [("release.yaml", "- host: ratings.example.com")]),
+    ("podinfo-http-route", {"release.yaml": release(PODINFO_ROUTE, chart="podinfo")}, [("release.yaml", "- ratings.example.org")]),
     # Twins that must not fire.
+    ("app-template-ingress-disabled", {"release.yaml": release(APP_TEMPLATE.replace("className", "enabled: false\n    className"),
+                                                               chart="app-template")}, []),
+    ("app-template-v2-main-off-by-chart-default", {"release.yaml": release(APP_TEMPLATE_V2_MAIN, chart="app-template",
+                                                                           version="2.6.0")}, []),
+    ("app-template-on-prem-hosts", {"oci.yaml": APP_TEMPLATE_OCI,
+                                    "release.yaml": release(APP_TEMPLATE_ROUTES.replace("example.net", "corp.example"),
+                                                            chart_ref="ratings")}, []),
+    ("app-template-outside-the-pii-namespace", {"ns.yaml": PUBLIC_NAMESPACE, "oci.yaml": APP_TEMPLATE_OCI,
+                                                "release.yaml": release(APP_TEMPLATE_ROUTES, chart_ref="ratings", target="site")}, []),
+    ("app-template-unresolved-template", {"release.yaml": release(APP_TEMPLATE_ROUTES.replace(".Release.Name", ".Values.domain"),
+                                                                  chart="app-template")}, []),
+    ("podinfo-http-route-disabled", {"release.yaml": release(PODINFO_ROUTE.replace("enabled: true", "enabled: false"),
+                                                             chart="podinfo")}, []),
     ("ingress-disabled", {"release.yaml": release(HELM_CREATE.replace("enabled: true", "enabled: false"))}, []),
     ("ingress-left-at-the-chart-default", {"release.yaml": release(HELM_CREATE.replace("      enabled: true\n", ""))}, []),
     ("on-prem-hosts-only", {"release.yaml": release(BITNAMI.replace("example.net", "corp.example"))}, []),
@@ -145,3 +214,19 @@ def test_public_chart_host_on_one_hub(make_repo, validate_json):
     assert [(f["path"], f["line"], f["hub"]) for f in report["findings"]] == [
         ("apps/munich/patch-host.yaml", line_of(patch, "hostname:"), "munich")]
     assert "HelmRelease ratings turns on the Ingress of chart ratings" in report["findings"][0]["message"]
+
+
+@pytest.mark.parametrize(("extra", "target", "host", "what"), [
+    ({"oci.yaml": APP_TEMPLATE_OCI, "release.yaml": release(APP_TEMPLATE_ROUTES, chart_ref="ratings")}, None,
+     "ratings.example.net", "route app of chart app-template"),
+    # Flux names a release with a target namespace `<targetNamespace>-<name>`.
+    ({"ns.yaml": PUBLIC_NAMESPACE, "oci.yaml": APP_TEMPLATE_OCI.replace("namespace: ratings", "namespace: site"),
+      "release.yaml": release(APP_TEMPLATE_ROUTES, chart_ref="ratings", namespace="site", target="ratings")},
+     "ratings", "ratings-ratings.example.net", "route app of chart app-template"),
+    ({"release.yaml": release(PODINFO_ROUTE, chart="podinfo")}, None, "ratings.example.org", "HTTPRoute of chart podinfo"),
+], ids=["release-name", "release-name-with-target-namespace", "podinfo"])
+def test_chart_route_message_names_the_resolved_host(make_repo, validate_json, extra, target, host, what):
+    _, report = validate_json(make_repo(flux_hub_repo({"namespace.yaml": PII_NAMESPACE, **extra}, policy=POLICY)),
+                              "--select", "pii/public-endpoint")
+    assert [f["message"].split(" turns on the ")[1].split(",")[0] for f in report["findings"]] == [what]
+    assert f"under {host}: a host name outside" in report["findings"][0]["message"]

@@ -11,7 +11,18 @@ values turn them on (`enabled: false` is every one of these charts' default):
   `server.ingress`, argoproj/argo-helm `charts/argo-cd/values.yaml`): `ingress.hostname`,
   `ingress.extraHosts[].name`, `ingress.extraTls[].hosts[]` (their `ingress.tls` is a boolean).
 
-An `ingress` mapping is read at the top of the values and under a component or subchart key
+- Gateway API routes of charts that template one (stefanprodan/podinfo `charts/podinfo/values.yaml`):
+  `httpRoute.hostnames[]` and `grpcRoute.hostnames[]`, off unless `enabled`;
+- bjw-s `app-template` (bjw-s-labs/helm-charts `charts/library/common`): named blocks
+  `ingress.<name>` (`hosts[].host`, `tls[].hosts[]`) and `route.<name>` (`hostnames[]`), each ON
+  unless it sets `enabled` (`templates/lib/ingress/_enabled_ingresses.tpl`,
+  `templates/lib/routes/_enabled_routes.tpl`, `schemas/ingress.json`/`route.json`: default true).
+  Before v3 the chart's own values turn `ingress.main` and `route.main` off
+  (`values.yaml` of common 2.x). The chart runs its host names through `tpl`, so
+  `{{ .Release.Name }}` and `{{ .Release.Namespace }}` are resolved as Flux and Argo CD name the
+  release; any other template leaves the name unknown.
+
+An `ingress` (or route) mapping is read at the top of the values and under a component or subchart key
 (`server.ingress`, `argo-cd.server.ingress`). Values are merged as Helm and the controllers merge
 them — Flux: `valuesFrom` in order, then `spec.values`; Argo CD: `helm.values`, then
 `helm.valuesObject` — and each host is located in the source that sets it. No rule logic here.
@@ -33,6 +44,12 @@ MAX_DEPTH = 3
 _HOST_NAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}[a-z0-9]$")
 
 
+# Keys of a route block naming host names, in charts that template one Gateway API route, and its kind.
+ROUTE_KEYS = {"httpRoute": "HTTPRoute", "grpcRoute": "GRPCRoute"}
+APP_TEMPLATE = "app-template"
+_RELEASE_FIELD = re.compile(r"\{\{-?\s*\.Release\.(Name|Namespace)\s*-?\}\}")
+
+
 @dataclass(frozen=True)
 class ChartHost:
     """A host name under which the chart of `values.release` publishes its pods."""
@@ -41,6 +58,8 @@ class ChartHost:
     path: tuple  # where the host is, inside those values
     host: str
     reason: str  # why the chart's pods handle personal data, for messages
+    what: str = "Ingress"  # what publishes it, for messages: "Ingress", "HTTPRoute", "route app"
+    written: str = ""  # the host as the values write it (a template before it is resolved)
 
 
 def chart_hosts(hub: HubInventory, pii: PiiPolicy) -> Iterator[ChartHost]:
@@ -53,20 +72,82 @@ def chart_hosts(hub: HubInventory, pii: PiiPolicy) -> Iterator[ChartHost]:
         merged: dict = {}
         for source in sources:
             merged = _coalesce(merged, source.values)
-        for prefix in _ingress_paths(merged):
-            if not _go_truthy(dig(merged, *prefix, "enabled")):
-                continue
+        if sources[0].chart == APP_TEMPLATE:
+            blocks = _app_template_blocks(_coalesce(_app_template_defaults(sources[0].version), merged))
+            resolve = _release_fields(sources[0])
+        else:
+            blocks = _switched_blocks(merged)
+            resolve = {}
+        for prefix, what, hosts in blocks:
             reason = _pii_reason(hub, sources[0], merged, prefix, pii)
             if reason is None:
                 continue
             seen: set[str] = set()
-            for inner, host in _hosts(dig(merged, *prefix)):
+            for inner, written in hosts:
+                host = _host_name(_RELEASE_FIELD.sub(lambda m: resolve.get(m.group(1), m.group(0)), written))
                 path = prefix + inner
-                if host in seen:
+                if host is None or host in seen:
                     continue
                 seen.add(host)
                 owner = next((s for s in reversed(sources) if dig(s.values, *path) is not None), sources[-1])
-                yield ChartHost(owner, path, host, reason)
+                yield ChartHost(owner, path, host, reason, what, written)
+
+
+Block = tuple[tuple, str, list[tuple[tuple, str]]]  # (path of the block, what it is, its (path, host) pairs)
+
+
+def _switched_blocks(values: dict) -> Iterator[Block]:
+    """Ingress and route blocks of charts that keep them off unless `enabled`."""
+    for prefix in _block_paths(values, ("ingress", *ROUTE_KEYS)):
+        block = dig(values, *prefix)
+        if not _go_truthy(block.get("enabled")):
+            continue
+        if prefix[-1] == "ingress":
+            yield prefix, "Ingress", list(_ingress_hosts(block))
+        else:
+            yield prefix, ROUTE_KEYS[prefix[-1]], list(_listed(block, "hostnames"))
+
+
+def _app_template_blocks(values: dict) -> Iterator[Block]:
+    """app-template's named Ingresses and routes: each on unless it sets `enabled` (the chart tests
+    `hasKey` then the value, so only an explicit false-y value turns one off)."""
+    for key, what in (("ingress", "Ingress"), ("route", "route")):
+        named = values.get(key)
+        for name, block in (named.items() if isinstance(named, dict) else []):
+            if not isinstance(block, dict) or ("enabled" in block and not _go_truthy(block["enabled"])):
+                continue
+            hosts = list(_ingress_hosts(block)) if key == "ingress" else list(_listed(block, "hostnames"))
+            if key == "route" and str(block.get("kind") or "HTTPRoute") in ("TCPRoute", "UDPRoute"):
+                continue  # the chart writes no hostnames for these kinds
+            yield (key, name), f"{what} {name}", hosts
+
+
+def _app_template_defaults(version: str) -> dict:
+    """The chart's own values that matter here: before v3, `main` Ingress and route are off."""
+    major = re.match(r"^\D*(\d+)", version)
+    if major and int(major.group(1)) < 3:
+        return {"ingress": {"main": {"enabled": False}}, "route": {"main": {"enabled": False}}}
+    return {}
+
+
+def _release_fields(values: HelmValues) -> dict[str, str]:
+    """`.Release.Name` and `.Release.Namespace` as the controller installs the release. Flux names
+    it `spec.releaseName`, else `[<targetNamespace>-]<name>` (shortened with a hash past 53
+    characters, left unresolved here); Argo CD `helm.releaseName`, else the Application's name."""
+    release = values.release
+    fields = {}
+    namespace = release_namespace(values)
+    if namespace:
+        fields["Namespace"] = namespace
+    if release.kind == "HelmRelease":
+        target = release.get("spec", "targetNamespace")
+        name = str(release.get("spec", "releaseName") or (f"{target}-{release.name}" if target else release.name))
+    else:
+        source = release.get(*values.path[:-2])  # the Application source the values belong to
+        name = str(dig(source, "helm", "releaseName") or release.name)
+    if len(name) <= 53:
+        fields["Name"] = name
+    return fields
 
 
 def release_namespace(values: HelmValues) -> str | None:
@@ -95,18 +176,18 @@ def _pii_reason(hub: HubInventory, values: HelmValues, merged: dict, prefix: tup
     return None
 
 
-def _ingress_paths(values: dict, prefix: tuple = ()) -> Iterator[tuple]:
+def _block_paths(values: dict, keys: tuple[str, ...], prefix: tuple = ()) -> Iterator[tuple]:
     for key, value in values.items():
         if not isinstance(value, dict):
             continue
-        if key == "ingress":
+        if key in keys:
             yield prefix + (key,)
         elif len(prefix) + 1 < MAX_DEPTH:
-            yield from _ingress_paths(value, prefix + (key,))
+            yield from _block_paths(value, keys, prefix + (key,))
 
 
-def _hosts(ingress: dict) -> Iterator[tuple[tuple, str]]:
-    """(path inside the `ingress` mapping, host) of every literal host name it names."""
+def _ingress_hosts(ingress: dict) -> Iterator[tuple[tuple, str]]:
+    """(path inside the `ingress` mapping, host as written) of every host string it names."""
     candidates: list[tuple[tuple, Any]] = [(("hostname",), ingress.get("hostname"))]
     for field, name_key in (("hosts", "host"), ("extraHosts", "name")):
         items = ingress.get(field)
@@ -118,13 +199,22 @@ def _hosts(ingress: dict) -> Iterator[tuple[tuple, str]]:
     for field in ("tls", "extraTls"):
         entries = ingress.get(field)
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
-            hosts = entry.get("hosts") if isinstance(entry, dict) else None
-            for number, host in enumerate(hosts if isinstance(hosts, list) else []):
-                candidates.append(((field, index, "hosts", number), host))
-    for path, value in candidates:
-        host = str(value).strip().lower().removeprefix("*.") if isinstance(value, str) else ""
-        if _HOST_NAME.match(host):  # a template (`{{ .Values.domain }}`) or placeholder is no name yet
-            yield path, host
+            if isinstance(entry, dict):
+                candidates += [((field, index) + inner, host) for inner, host in _listed(entry, "hosts")]
+    yield from ((path, value) for path, value in candidates if isinstance(value, str))
+
+
+def _listed(block: dict, key: str) -> Iterator[tuple[tuple, str]]:
+    items = block.get(key)
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, str):
+            yield (key, index), item
+
+
+def _host_name(written: str) -> str | None:
+    host = written.strip().lower().removeprefix("*.")
+    # A template (`{{ .Values.domain }}`, `${SECRET_DOMAIN}`) or placeholder is no name yet.
+    return host if _HOST_NAME.match(host) else None
 
 
 def _coalesce(base: dict, override: dict) -> dict:

@@ -2,7 +2,9 @@
 `HelmRelease` (`spec.values`, `valuesFrom` ConfigMaps of the hub) and Argo CD `Application` Helm
 sources (`helm.values` text, `helm.valuesObject`).
 
-The chart is recognised by its name (`spec.chart.spec.chart`, `chartRef`, Argo `chart` or path);
+The chart is recognised by its name (`spec.chart.spec.chart`; for a `chartRef`, the last segment of
+the URL of the OCIRepository it names when the hub holds it — home-ops repositories name the
+OCIRepository after the app, not the chart — else the ref's name; Argo `chart` or path);
 log agents' values are read the way each chart turns them into a configuration (`log_sources`),
 Ingress values the way common charts template them (`chart_ingress`). No rule logic here.
 """
@@ -26,6 +28,7 @@ class HelmValues:
     values: dict
     path: tuple  # path of the values in `obj`
     text: str | None  # the values as text, when they are a string (Argo CD `helm.values`, a ConfigMap key)
+    version: str = ""  # the chart version or range asked for, as written ("" when unknown)
 
     def spot(self, *inner: object, needle: str | None = None, inner_text: str | None = None) -> Spot:
         """Where a part of the values is written: a path inside them, or — when the values are
@@ -48,10 +51,10 @@ def _line_index(text: str | None, needle: str | None) -> int | None:
 
 def helm_values(hub: HubInventory) -> Iterator[HelmValues]:
     for release in hub.of_kind("HelmRelease"):
-        chart = str(release.get("spec", "chart", "spec", "chart") or release.get("spec", "chartRef", "name") or "")
+        chart, version = _flux_chart(hub, release)
         values = release.get("spec", "values")
         if isinstance(values, dict):
-            yield HelmValues(release, release, _chart_name(chart), values, ("spec", "values"), None)
+            yield HelmValues(release, release, _chart_name(chart), values, ("spec", "values"), None, version)
         sources = release.get("spec", "valuesFrom")
         for ref in sources if isinstance(sources, list) else []:
             if not isinstance(ref, dict) or ref.get("kind") != "ConfigMap":
@@ -61,7 +64,7 @@ def helm_values(hub: HubInventory) -> Iterator[HelmValues]:
             text = config.get("data", key) if config is not None else None
             parsed = _yaml(text)
             if parsed is not None and config is not None:
-                yield HelmValues(config, release, _chart_name(chart), parsed, ("data", key), str(text))
+                yield HelmValues(config, release, _chart_name(chart), parsed, ("data", key), str(text), version)
     for app in hub.of_kind("Application"):
         if not app.api_version.startswith("argoproj.io/"):
             continue
@@ -72,11 +75,30 @@ def helm_values(hub: HubInventory) -> Iterator[HelmValues]:
         for path, source in listed:
             chart = str(source.get("chart") or str(source.get("path") or "").rstrip("/").rsplit("/", 1)[-1])
             helm = source.get("helm") if isinstance(source.get("helm"), dict) else {}
+            version = str(source.get("targetRevision") or "")
             if isinstance(helm.get("valuesObject"), dict):
-                yield HelmValues(app, app, _chart_name(chart), helm["valuesObject"], path + ("helm", "valuesObject"), None)
+                yield HelmValues(app, app, _chart_name(chart), helm["valuesObject"], path + ("helm", "valuesObject"), None,
+                                 version)
             parsed = _yaml(helm.get("values"))
             if parsed is not None:
-                yield HelmValues(app, app, _chart_name(chart), parsed, path + ("helm", "values"), str(helm["values"]))
+                yield HelmValues(app, app, _chart_name(chart), parsed, path + ("helm", "values"), str(helm["values"]),
+                                 version)
+
+
+def _flux_chart(hub: HubInventory, release: K8sObject) -> tuple[str, str]:
+    """(chart name, version) of a HelmRelease: its chart template, or the source its `chartRef` names."""
+    chart = release.get("spec", "chart", "spec", "chart")
+    if chart:
+        return str(chart), str(release.get("spec", "chart", "spec", "version") or "")
+    ref = release.get("spec", "chartRef")
+    if not isinstance(ref, dict):
+        return "", ""
+    source = hub.find(str(ref.get("kind") or ""), str(ref.get("namespace") or namespace_of(release)), str(ref.get("name")))
+    url = source.get("spec", "url") if source is not None else None
+    if source is None or source.kind != "OCIRepository" or not isinstance(url, str):
+        return str(ref.get("name") or ""), ""
+    version = source.get("spec", "ref", "tag") or source.get("spec", "ref", "semver") or ""
+    return url.rstrip("/"), str(version)
 
 
 def _chart_name(chart: str) -> str:

@@ -116,9 +116,9 @@ def _chart_published(hub: HubInventory, ctx: RuleContext, classifier: HostClassi
             continue
         release = found.values.release
         yield ctx.finding(
-            f"{release.kind} {release.name} turns on the Ingress of chart {found.values.chart or '?'}, whose pods "
+            f"{release.kind} {release.name} turns on the {found.what} of chart {found.values.chart or '?'}, whose pods "
             f"handle personal data ({found.reason}), under {found.host}: a host name outside pii.onprem_domains",
-            locate_in_text(ctx, found.values.obj, found.values.spot(*found.path, needle=found.host)),
+            locate_in_text(ctx, found.values.obj, found.values.spot(*found.path, needle=found.written or found.host)),
             hub=hub.name,
             obj=found.values.obj,
             key=f"{release.ref}:published:{found.host}",
@@ -169,7 +169,13 @@ Charts are not rendered, so a Flux `HelmRelease` or an Argo CD Helm source whose
 chart's Ingress (`ingress.enabled`, off by default in the charts read; also under a component key
 such as `server.ingress`) is read for its host names: `ingress.hosts[].host` or `ingress.hosts[]`
 (`helm create`, grafana), `ingress.hostname` and `ingress.extraHosts[].name` (Bitnami, argo-cd),
-and the hosts of `ingress.tls` / `ingress.extraTls`. When the chart's pods handle personal data —
+and the hosts of `ingress.tls` / `ingress.extraTls`; a chart's Gateway API route, `httpRoute.hostnames`
+/ `grpcRoute.hostnames` (podinfo), when `enabled`. bjw-s `app-template` (its chart found by name, or
+by the URL of the OCIRepository a `chartRef` names) publishes each named block `ingress.<name>`
+(`hosts[].host`, `tls[].hosts[]`) and `route.<name>` (`hostnames`) unless the block sets
+`enabled: false` (before app-template 3, the `main` blocks are off by the chart's defaults); its
+`{{ .Release.Name }}` and `{{ .Release.Namespace }}` are resolved as Flux and Argo CD name the
+release, any other template is no host name yet. When the chart's pods handle personal data —
 the release installs into a PII namespace (Flux `targetNamespace`, else the HelmRelease's own; Argo
 CD `destination.namespace`) or its `podLabels`/`commonLabels` carry the PII label — a host outside
 `pii.onprem_domains` is a finding in the values that set it (inline, or a `valuesFrom` ConfigMap).
@@ -208,6 +214,17 @@ FAIL (a HelmRelease installing into the PII namespace ratings):
           enabled: true
           hostname: ratings.example.net
 
+FAIL (an app-template HelmRelease in the PII namespace ratings: its route is on unless it says not):
+
+    kind: HelmRelease
+    metadata: {name: ratings, namespace: ratings}
+    spec:
+      chartRef: {kind: OCIRepository, name: app-template}
+      values:
+        route:
+          app:
+            hostnames: ["{{ .Release.Name }}.example.net"]
+
 PASS:
 
     env:
@@ -222,6 +239,18 @@ PASS (the chart's Ingress stays off, its default):
       values:
         ingress:
           hostname: ratings.example.net
+
+PASS (the app-template Ingress is turned off):
+
+    kind: HelmRelease
+    spec:
+      targetNamespace: ratings
+      values:
+        ingress:
+          app:
+            enabled: false
+            hosts:
+            - host: ratings.example.net
 
 PASS (the public address admits on-prem clients only; hubs' onprem_cidrs: [10.10.0.0/16]):
 
