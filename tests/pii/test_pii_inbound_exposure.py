@@ -135,6 +135,8 @@ def addressed_load_balancer(spec: str = "", annotations: dict[str, str] | None =
 
 
 AZURE_IPV4 = "service.beta.kubernetes.io/azure-load-balancer-ipv4"
+METALLB, METALLB_OLD = "metallb.io/loadBalancerIPs", "metallb.universe.tf/loadBalancerIPs"
+CILIUM = "lbipam.cilium.io/ips"
 # (id, the Service, the needle of the reported line or None, the address reported)
 ADDRESS_CASES = [
     ("public-load-balancer-ip", addressed_load_balancer("  loadBalancerIP: 20.61.15.7\n"), "loadBalancerIP:", "20.61.15.7"),
@@ -162,6 +164,27 @@ ADDRESS_CASES = [
     ("public-ip-internal", addressed_load_balancer(
         "  loadBalancerIP: 20.61.15.7\n", {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"}), None, None),
     ("vip-from-the-stamp-pool", addressed_load_balancer(), None, None),
+    # MetalLB: its stable annotation, else the deprecated one; never together with spec.loadBalancerIP.
+    ("metallb-public", addressed_load_balancer(annotations={METALLB: "20.61.15.10"}), METALLB, "20.61.15.10"),
+    ("metallb-deprecated-public", addressed_load_balancer(annotations={METALLB_OLD: "20.61.15.11"}), METALLB_OLD, "20.61.15.11"),
+    ("metallb-dual-stack-public-ipv6", addressed_load_balancer(annotations={METALLB: "172.16.40.7, 2603:1020:203::7"}),
+     METALLB, "2603:1020:203::7"),
+    ("metallb-stable-wins-over-deprecated",
+     addressed_load_balancer(annotations={METALLB: "172.16.40.7", METALLB_OLD: "20.61.15.11"}), None, None),
+    ("metallb-refuses-annotation-and-spec", addressed_load_balancer("  loadBalancerIP: 20.61.15.7\n", {METALLB: "20.61.15.10"}),
+     None, None),
+    ("metallb-private", addressed_load_balancer(annotations={METALLB: "192.168.40.7"}), None, None),
+    ("metallb-public-outside-the-pii-namespace",
+     addressed_load_balancer(annotations={METALLB: "20.61.15.10"}).replace("namespace: ratings", "namespace: site"), None, None),
+    # Cilium LB IPAM: spec.loadBalancerIP and its annotation (or the older alias) together.
+    ("cilium-public", addressed_load_balancer(annotations={CILIUM: "172.16.40.7,20.61.15.12"}), CILIUM, "20.61.15.12"),
+    ("cilium-alias-public", addressed_load_balancer(annotations={"io.cilium/lb-ipam-ips": "20.61.15.13"}),
+     "io.cilium/lb-ipam-ips", "20.61.15.13"),
+    ("cilium-public-beside-a-private-spec", addressed_load_balancer("  loadBalancerIP: 172.16.40.7\n", {CILIUM: "20.61.15.12"}),
+     CILIUM, "20.61.15.12"),
+    ("cilium-public-on-prem-sources-only",
+     addressed_load_balancer("  loadBalancerSourceRanges: [10.10.0.0/16]\n", {CILIUM: "20.61.15.12"}), None, None),
+    ("cilium-unresolved", addressed_load_balancer(annotations={CILIUM: "${RATINGS_LB_IP}"}), None, None),
     ("unresolved-address", addressed_load_balancer("  loadBalancerIP: ${RATINGS_LB_IP:=}\n"), None, None),
 ]
 

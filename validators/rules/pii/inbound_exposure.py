@@ -3,8 +3,8 @@
 An Ingress rule, a Gateway API route (`HTTPRoute`, `GRPCRoute`, `TLSRoute`) or a `LoadBalancer`
 Service publishes the pods its backend Services select. A host name is public unless it is on-prem
 (`pii.onprem_domains`, in-cluster names, Azure Stack Hub's own endpoints). A `LoadBalancer` Service
-that names its frontend address (`spec.loadBalancerIP`, or Azure's annotations that replace it since
-Kubernetes 1.24) publishes the pods on that address, to the sources it lets in. No rule logic here:
+that names its frontend address (`spec.loadBalancerIP`, or the annotations that replace it since
+Kubernetes 1.24: Azure's, MetalLB's, Cilium LB IPAM's) publishes the pods on that address, to the sources it lets in. No rule logic here:
 pii/public-endpoint decides what to report.
 """
 
@@ -26,6 +26,15 @@ AZURE_INTERNAL_LB = "service.beta.kubernetes.io/azure-load-balancer-internal"
 # Stack Hub's cloud-provider-azure, one annotation per IP family.
 AZURE_LB_ADDRESSES = ("service.beta.kubernetes.io/azure-load-balancer-ipv4",
                       "service.beta.kubernetes.io/azure-load-balancer-ipv6")
+# On-prem load balancers. MetalLB (metallb/metallb `controller/service.go`, getDesiredLbIPs and
+# valueForAnnotation): the stable annotation, else the deprecated one, comma-separated addresses; with
+# `spec.loadBalancerIP` set as well it refuses the Service and assigns nothing. There is no singular
+# `loadBalancerIP` annotation.
+METALLB_ADDRESSES = ("metallb.io/loadBalancerIPs", "metallb.universe.tf/loadBalancerIPs")
+# Cilium LB IPAM (cilium/cilium `operator/pkg/lbipam/lbipam.go`, getSVCRequestedIPs): the union of
+# `spec.loadBalancerIP` and the annotation's comma-separated addresses (the older alias when the
+# annotation is absent).
+CILIUM_ADDRESSES = ("lbipam.cilium.io/ips", "io.cilium/lb-ipam-ips")
 # Who may connect: `spec.loadBalancerSourceRanges`, Kubernetes' annotation with the same meaning, and
 # cloud-provider-azure's allow list (both annotations comma-separated CIDRs).
 SOURCE_RANGE_ANNOTATIONS = ("service.beta.kubernetes.io/load-balancer-source-ranges",
@@ -157,6 +166,32 @@ def _load_balancers(hub: HubInventory, services: dict) -> Iterator[Publication]:
 
 
 def _frontend_addresses(service: K8sObject) -> Iterator[tuple[tuple, str]]:
+    """(path, address) of each frontend address the Service asks for, as the load balancer
+    implementations its annotations address would assign them."""
+    annotations = service.annotations
+    metallb = next((key for key in METALLB_ADDRESSES if key in annotations), None)
+    if metallb is not None and str(annotations[metallb] or "").strip():
+        if str(service.get("spec", "loadBalancerIP") or "").strip():
+            return  # MetalLB refuses a Service asking both ways: no address
+        yield from _listed_addresses(service, metallb)
+        return
+    seen: set[str] = set()
+    for path, address in _azure_addresses(service):
+        seen.add(address)
+        yield path, address
+    cilium = next((key for key in CILIUM_ADDRESSES if str(annotations.get(key) or "").strip()), None)
+    if cilium is not None:
+        yield from ((path, address) for path, address in _listed_addresses(service, cilium) if address not in seen)
+
+
+def _listed_addresses(service: K8sObject, key: str) -> Iterator[tuple[tuple, str]]:
+    for text in str(service.annotations.get(key) or "").split(","):
+        address = parse_network(text)
+        if address is not None and address.num_addresses == 1:  # `${LB_IP}` names no address yet
+            yield ("metadata", "annotations", key), str(address.network_address)
+
+
+def _azure_addresses(service: K8sObject) -> Iterator[tuple[tuple, str]]:
     """(path, address) of the frontend address of each IP family, as cloud-provider-azure picks it:
     the family's annotation when set, else `spec.loadBalancerIP` when it is of that family."""
     legacy = parse_network(str(service.get("spec", "loadBalancerIP") or ""))

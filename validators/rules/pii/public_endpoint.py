@@ -157,8 +157,11 @@ Inbound, an Ingress rule, a Gateway API route (`HTTPRoute`, `GRPCRoute`, `TLSRou
 `service.beta.kubernetes.io/azure-dns-label-name`, unless it is an internal load balancer) that
 publishes a PII workload — a backend Service selecting its pods — under a host name outside
 `pii.onprem_domains` is a finding at that host name. A `LoadBalancer` Service that is not internal
-and asks for a frontend address (`spec.loadBalancerIP`, or `service.beta.kubernetes.io/azure-load-balancer-ipv4`
-/ `-ipv6`) publishes the workload on that address: a public one (not private, shared or
+and asks for a frontend address (`spec.loadBalancerIP`; `service.beta.kubernetes.io/azure-load-balancer-ipv4`
+/ `-ipv6`, which win over it per IP family; MetalLB's `metallb.io/loadBalancerIPs` or the deprecated
+`metallb.universe.tf/loadBalancerIPs`, which MetalLB refuses beside `spec.loadBalancerIP`; Cilium LB
+IPAM's `lbipam.cilium.io/ips`, whose addresses it assigns as well as `spec.loadBalancerIP`'s)
+publishes the workload on that address: a public one (not private, shared or
 link-local, and outside every hub's `onprem_cidrs`) is a finding at the address, unless
 `spec.loadBalancerSourceRanges` (or `service.beta.kubernetes.io/load-balancer-source-ranges`,
 `service.beta.kubernetes.io/azure-allowed-ip-ranges`) admits only private and on-prem clients. A
@@ -203,6 +206,15 @@ FAIL (Service ratings-web-lb selects the PII pods; no hub declares 20.61.15.0/24
     spec:
       type: LoadBalancer
       loadBalancerIP: 20.61.15.7
+
+FAIL (on-prem MetalLB handing out a public address; no hub declares 20.61.15.0/24 in onprem_cidrs):
+
+    kind: Service
+    metadata:
+      annotations:
+        metallb.io/loadBalancerIPs: 20.61.15.10
+    spec:
+      type: LoadBalancer
 
 FAIL (a HelmRelease installing into the PII namespace ratings):
 
@@ -259,6 +271,15 @@ PASS (the public address admits on-prem clients only; hubs' onprem_cidrs: [10.10
       type: LoadBalancer
       loadBalancerIP: 20.61.15.7
       loadBalancerSourceRanges: [10.10.0.0/16]
+
+PASS (Cilium LB IPAM's address is private):
+
+    kind: Service
+    metadata:
+      annotations:
+        lbipam.cilium.io/ips: 172.16.40.7
+    spec:
+      type: LoadBalancer
 
 PASS (published under an on-prem name only):
 
