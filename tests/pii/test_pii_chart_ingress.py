@@ -230,3 +230,57 @@ def test_chart_route_message_names_the_resolved_host(make_repo, validate_json, e
                               "--select", "pii/public-endpoint")
     assert [f["message"].split(" turns on the ")[1].split(",")[0] for f in report["findings"]] == [what]
     assert f"under {host}: a host name outside" in report["findings"][0]["message"]
+
+
+APP_TEMPLATE_LB = """\
+    service:
+      app:
+        controller: ratings
+        ports: {http: {port: 8080}}
+      lb:
+        controller: ratings
+        type: LoadBalancer
+        annotations:
+          lbipam.cilium.io/ips: 172.16.40.7,20.61.15.12
+        ports: {https: {port: 443}}
+    """
+# (id, the release's values, the needle of the reported line or None, the address reported)
+LB_CASES = [
+    ("cilium-annotation", APP_TEMPLATE_LB, "lbipam.cilium.io/ips", "20.61.15.12"),
+    ("load-balancer-ip", APP_TEMPLATE_LB.replace("annotations:\n          lbipam.cilium.io/ips: 172.16.40.7,20.61.15.12",
+                                                 "loadBalancerIP: 20.61.15.7"), "loadBalancerIP", "20.61.15.7"),
+    ("metallb-open-to-the-internet", APP_TEMPLATE_LB.replace(
+        "lbipam.cilium.io/ips: 172.16.40.7,20.61.15.12", "metallb.io/loadBalancerIPs: 20.61.15.10").replace(
+        "type: LoadBalancer", "type: LoadBalancer\n        loadBalancerSourceRanges: [10.10.0.0/16, 0.0.0.0/0]"),
+     "metallb.io/loadBalancerIPs", "20.61.15.10"),
+    # Twins that must not fire.
+    ("private-address", APP_TEMPLATE_LB.replace(",20.61.15.12", ""), None, None),
+    ("service-disabled", APP_TEMPLATE_LB.replace("type: LoadBalancer", "type: LoadBalancer\n        enabled: false"), None, None),
+    ("cluster-ip", APP_TEMPLATE_LB.replace("type: LoadBalancer", "type: ClusterIP"), None, None),
+    ("on-prem-sources-only", APP_TEMPLATE_LB.replace("type: LoadBalancer",
+                                                     "type: LoadBalancer\n        loadBalancerSourceRanges: [10.10.0.0/16]"),
+     None, None),
+    ("metallb-refuses-both", APP_TEMPLATE_LB.replace("lbipam.cilium.io/ips: 172.16.40.7,20.61.15.12",
+                                                     "metallb.io/loadBalancerIPs: 20.61.15.10").replace(
+        "type: LoadBalancer", "type: LoadBalancer\n        loadBalancerIP: 20.61.15.7"), None, None),
+]
+
+
+@pytest.mark.parametrize(("values", "needle", "address"), [c[1:] for c in LB_CASES], ids=[c[0] for c in LB_CASES])
+def test_app_template_load_balancer_address(make_repo, validate_json, values, needle, address):
+    text = release(values, chart="app-template")
+    root = make_repo(flux_hub_repo({"namespace.yaml": PII_NAMESPACE, "release.yaml": text}, policy=POLICY))
+    _, report = validate_json(root, "--select", "pii/public-endpoint")
+    found = [(f["rule"], f["path"], f["line"], f["hub"]) for f in report["findings"]]
+    assert found == ([("pii/public-endpoint", "apps/base/release.yaml", line_of(text, needle), None)] if needle else [])
+    for finding in report["findings"]:
+        assert (f"turns on the LoadBalancer Service lb of chart app-template, whose pods handle personal data "
+                f"(namespace ratings is labelled") in finding["message"]
+        assert f"on {address}: a public address outside the hubs' onprem_cidrs" in finding["message"]
+
+
+def test_app_template_load_balancer_outside_the_pii_namespace(make_repo, validate_json):
+    files = {"namespace.yaml": PII_NAMESPACE, "ns.yaml": PUBLIC_NAMESPACE,
+             "release.yaml": release(APP_TEMPLATE_LB, chart="app-template", target="site")}
+    _, report = validate_json(make_repo(flux_hub_repo(files, policy=POLICY)), "--select", "pii/public-endpoint")
+    assert report["findings"] == []

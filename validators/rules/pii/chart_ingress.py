@@ -62,7 +62,8 @@ class ChartHost:
     written: str = ""  # the host as the values write it (a template before it is resolved)
 
 
-def chart_hosts(hub: HubInventory, pii: PiiPolicy) -> Iterator[ChartHost]:
+def merged_releases(hub: HubInventory) -> Iterator[tuple[list[HelmValues], dict]]:
+    """Each release's values sources, lowest precedence first, and the values they merge into."""
     releases: dict[tuple[str, str], list[HelmValues]] = {}
     for values in helm_values(hub):
         releases.setdefault((values.release.ref, values.chart), []).append(values)
@@ -72,6 +73,16 @@ def chart_hosts(hub: HubInventory, pii: PiiPolicy) -> Iterator[ChartHost]:
         merged: dict = {}
         for source in sources:
             merged = _coalesce(merged, source.values)
+        yield sources, merged
+
+
+def source_setting(sources: list[HelmValues], path: tuple) -> HelmValues:
+    """The values source whose value at `path` the merge keeps."""
+    return next((s for s in reversed(sources) if dig(s.values, *path) is not None), sources[-1])
+
+
+def chart_hosts(hub: HubInventory, pii: PiiPolicy) -> Iterator[ChartHost]:
+    for sources, merged in merged_releases(hub):
         if sources[0].chart == APP_TEMPLATE:
             blocks = _app_template_blocks(_coalesce(_app_template_defaults(sources[0].version), merged))
             resolve = _release_fields(sources[0])
@@ -79,7 +90,7 @@ def chart_hosts(hub: HubInventory, pii: PiiPolicy) -> Iterator[ChartHost]:
             blocks = _switched_blocks(merged)
             resolve = {}
         for prefix, what, hosts in blocks:
-            reason = _pii_reason(hub, sources[0], merged, prefix, pii)
+            reason = chart_pii_reason(hub, sources[0], merged, prefix, pii)
             if reason is None:
                 continue
             seen: set[str] = set()
@@ -89,8 +100,7 @@ def chart_hosts(hub: HubInventory, pii: PiiPolicy) -> Iterator[ChartHost]:
                 if host is None or host in seen:
                     continue
                 seen.add(host)
-                owner = next((s for s in reversed(sources) if dig(s.values, *path) is not None), sources[-1])
-                yield ChartHost(owner, path, host, reason, what, written)
+                yield ChartHost(source_setting(sources, path), path, host, reason, what, written)
 
 
 Block = tuple[tuple, str, list[tuple[tuple, str]]]  # (path of the block, what it is, its (path, host) pairs)
@@ -109,17 +119,22 @@ def _switched_blocks(values: dict) -> Iterator[Block]:
 
 
 def _app_template_blocks(values: dict) -> Iterator[Block]:
-    """app-template's named Ingresses and routes: each on unless it sets `enabled` (the chart tests
-    `hasKey` then the value, so only an explicit false-y value turns one off)."""
+    """app-template's named Ingresses and routes, each on unless it sets `enabled` to a false value."""
     for key, what in (("ingress", "Ingress"), ("route", "route")):
         named = values.get(key)
         for name, block in (named.items() if isinstance(named, dict) else []):
-            if not isinstance(block, dict) or ("enabled" in block and not _go_truthy(block["enabled"])):
+            if not app_template_enabled(block):
                 continue
             hosts = list(_ingress_hosts(block)) if key == "ingress" else list(_listed(block, "hostnames"))
             if key == "route" and str(block.get("kind") or "HTTPRoute") in ("TCPRoute", "UDPRoute"):
                 continue  # the chart writes no hostnames for these kinds
             yield (key, name), f"{what} {name}", hosts
+
+
+def app_template_enabled(block: object) -> bool:
+    """An app-template block (`ingress.<name>`, `route.<name>`, `service.<name>`) is rendered unless
+    it sets `enabled`: the chart tests `hasKey`, then the value."""
+    return isinstance(block, dict) and ("enabled" not in block or _go_truthy(block["enabled"]))
 
 
 def _app_template_defaults(version: str) -> dict:
@@ -160,7 +175,9 @@ def release_namespace(values: HelmValues) -> str | None:
     return str(target) if target else None
 
 
-def _pii_reason(hub: HubInventory, values: HelmValues, merged: dict, prefix: tuple, pii: PiiPolicy) -> str | None:
+def chart_pii_reason(hub: HubInventory, values: HelmValues, merged: dict, prefix: tuple, pii: PiiPolicy) -> str | None:
+    """Why the chart's pods handle personal data, or None: its release namespace, or pod labels in
+    its values (at the top, or beside the block at `prefix`)."""
     namespace = release_namespace(values)
     reason = namespace_reason(hub, namespace, pii) if namespace else None
     if reason:

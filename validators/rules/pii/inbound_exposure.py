@@ -148,7 +148,7 @@ def _load_balancers(hub: HubInventory, services: dict) -> Iterator[Publication]:
         if not picked or service.get("spec", "type") != "LoadBalancer":
             continue
         annotations = service.annotations
-        if str(annotations.get(AZURE_INTERNAL_LB, "")).lower() == "true":
+        if is_internal(annotations):
             continue  # a private frontend on the hub's own network
         for name in str(annotations.get(EXTERNAL_DNS_HOSTNAME) or "").split(","):
             if _host(name):
@@ -160,43 +160,47 @@ def _load_balancers(hub: HubInventory, services: dict) -> Iterator[Publication]:
                               picked, f"LoadBalancer Service {service.name}")
         # A frontend address the Service asks for. Without one the VIP comes from the stamp's pool,
         # which hubguard cannot place: there is no address to judge.
-        sources = _source_ranges(service)
-        for path, address in _frontend_addresses(service):
+        spec = service.get("spec") or {}
+        sources = admitted_sources(annotations, spec)
+        for path, address in requested_addresses(annotations, spec):
             yield Publication(service, path, address, picked, f"LoadBalancer Service {service.name}", sources)
 
 
-def _frontend_addresses(service: K8sObject) -> Iterator[tuple[tuple, str]]:
-    """(path, address) of each frontend address the Service asks for, as the load balancer
-    implementations its annotations address would assign them."""
-    annotations = service.annotations
+def is_internal(annotations: dict) -> bool:
+    return str(annotations.get(AZURE_INTERNAL_LB, "")).lower() == "true"
+
+
+def requested_addresses(annotations: dict, spec: dict) -> Iterator[tuple[tuple, str]]:
+    """(path in the Service, address) of each frontend address a LoadBalancer Service asks for, as
+    the load balancer implementations its annotations address would assign them."""
     metallb = next((key for key in METALLB_ADDRESSES if key in annotations), None)
     if metallb is not None and str(annotations[metallb] or "").strip():
-        if str(service.get("spec", "loadBalancerIP") or "").strip():
+        if str(spec.get("loadBalancerIP") or "").strip():
             return  # MetalLB refuses a Service asking both ways: no address
-        yield from _listed_addresses(service, metallb)
+        yield from _listed_addresses(annotations, metallb)
         return
     seen: set[str] = set()
-    for path, address in _azure_addresses(service):
+    for path, address in _azure_addresses(annotations, spec):
         seen.add(address)
         yield path, address
     cilium = next((key for key in CILIUM_ADDRESSES if str(annotations.get(key) or "").strip()), None)
     if cilium is not None:
-        yield from ((path, address) for path, address in _listed_addresses(service, cilium) if address not in seen)
+        yield from ((path, address) for path, address in _listed_addresses(annotations, cilium) if address not in seen)
 
 
-def _listed_addresses(service: K8sObject, key: str) -> Iterator[tuple[tuple, str]]:
-    for text in str(service.annotations.get(key) or "").split(","):
+def _listed_addresses(annotations: dict, key: str) -> Iterator[tuple[tuple, str]]:
+    for text in str(annotations.get(key) or "").split(","):
         address = parse_network(text)
         if address is not None and address.num_addresses == 1:  # `${LB_IP}` names no address yet
             yield ("metadata", "annotations", key), str(address.network_address)
 
 
-def _azure_addresses(service: K8sObject) -> Iterator[tuple[tuple, str]]:
+def _azure_addresses(annotations: dict, spec: dict) -> Iterator[tuple[tuple, str]]:
     """(path, address) of the frontend address of each IP family, as cloud-provider-azure picks it:
     the family's annotation when set, else `spec.loadBalancerIP` when it is of that family."""
-    legacy = parse_network(str(service.get("spec", "loadBalancerIP") or ""))
+    legacy = parse_network(str(spec.get("loadBalancerIP") or ""))
     for version, key in zip((4, 6), AZURE_LB_ADDRESSES):
-        annotated = str(service.annotations.get(key) or "").strip()
+        annotated = str(annotations.get(key) or "").strip()
         if annotated:
             chosen, path = parse_network(annotated), ("metadata", "annotations", key)
         else:
@@ -206,15 +210,15 @@ def _azure_addresses(service: K8sObject) -> Iterator[tuple[tuple, str]]:
             yield path, str(chosen.network_address)
 
 
-def _source_ranges(service: K8sObject) -> tuple[str, ...]:
+def admitted_sources(annotations: dict, spec: dict) -> tuple[str, ...]:
     """The client ranges a LoadBalancer admits (their union, as cloud-provider-azure applies them);
     () when every client may connect."""
-    if str(service.annotations.get(AZURE_ALLOWED_SERVICE_TAGS) or "").strip():
+    if str(annotations.get(AZURE_ALLOWED_SERVICE_TAGS) or "").strip():
         return ()
-    ranges = service.get("spec", "loadBalancerSourceRanges")
+    ranges = spec.get("loadBalancerSourceRanges")
     found = [str(r).strip() for r in ranges] if isinstance(ranges, list) else []
     for key in SOURCE_RANGE_ANNOTATIONS:
-        found += [r.strip() for r in str(service.annotations.get(key) or "").split(",")]
+        found += [r.strip() for r in str(annotations.get(key) or "").split(",")]
     return tuple(r for r in found if r)
 
 

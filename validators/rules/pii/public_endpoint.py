@@ -14,9 +14,10 @@ from hubguard.rules.pii.classification import (
     pii_workloads,
 )
 from hubguard.rules.pii.chart_ingress import chart_hosts
+from hubguard.rules.pii.chart_load_balancers import chart_addresses
 from hubguard.rules.pii.consumed_values import consumed_values
 from hubguard.rules.pii.hosts import PUBLIC_CLOUD_SUFFIXES, HostClassifier, hosts_in
-from hubguard.rules.pii.inbound_exposure import Publication, publications
+from hubguard.rules.pii.inbound_exposure import publications
 from hubguard.rules.pii.telemetry_export import telemetry_setting
 from hubguard.rules.pii.value_lines import Spot, line_containing, locate_in_text
 from hubguard.rules.registry import Rule, RuleContext, Scope
@@ -46,6 +47,7 @@ def check(hub: HubInventory, ctx: RuleContext) -> Iterator[Finding]:
     workloads = pii_workloads(hub, ctx.policy.pii)
     yield from _published(hub, ctx, workloads, classifier)
     yield from _chart_published(hub, ctx, classifier)
+    yield from _chart_addressed(hub, ctx, classifier)
     for workload in workloads:
         for cv in consumed_values(hub, workload):
             if telemetry_setting(cv, ctx.policy):
@@ -90,7 +92,7 @@ def _published(hub: HubInventory, ctx: RuleContext, workloads, classifier: HostC
     """Inbound: a PII workload published under a host name that is not on-prem."""
     for publication in publications(hub, workloads):
         if classifier.is_ip(publication.host):
-            problem = _internet_address_problem(publication, classifier)
+            problem = _internet_address_problem(publication.host, publication.sources, classifier)
             if problem is None:
                 continue
         elif classifier.is_onprem(publication.host):
@@ -125,16 +127,34 @@ def _chart_published(hub: HubInventory, ctx: RuleContext, classifier: HostClassi
         )
 
 
-def _internet_address_problem(publication: Publication, classifier: HostClassifier) -> str | None:
+def _chart_addressed(hub: HubInventory, ctx: RuleContext, classifier: HostClassifier) -> Iterator[Finding]:
+    """Inbound, from Helm values: a chart whose pods handle personal data behind a LoadBalancer
+    Service on an address the internet can reach."""
+    for found in chart_addresses(hub, ctx.policy.pii):
+        problem = _internet_address_problem(found.address, found.sources, classifier)
+        if problem is None:
+            continue
+        release = found.values.release
+        yield ctx.finding(
+            f"{release.kind} {release.name} turns on the {found.what} of chart {found.values.chart or '?'}, whose pods "
+            f"handle personal data ({found.reason}), {problem}",
+            locate_in_text(ctx, found.values.obj, found.values.spot(*found.path, needle=found.address)),
+            hub=hub.name,
+            obj=found.values.obj,
+            key=f"{release.ref}:published:{found.address}",
+        )
+
+
+def _internet_address_problem(address: str, sources: tuple[str, ...], classifier: HostClassifier) -> str | None:
     """A LoadBalancer frontend address is off the premises when the internet can reach it: a public
     address outside the hubs' on-prem CIDRs that admits clients outside them too."""
-    if not classifier.is_internet_address(publication.host):
+    if not classifier.is_internet_address(address):
         return None
-    public_sources = [r for r in publication.sources if classifier.is_internet_address(r)]
-    if publication.sources and not public_sources:
+    public_sources = [r for r in sources if classifier.is_internet_address(r)]
+    if sources and not public_sources:
         return None  # only on-prem and private clients may connect
     admitted = f"clients from {', '.join(public_sources)}" if public_sources else "every client (no loadBalancerSourceRanges)"
-    return f"on {publication.host}: a public address outside the hubs' onprem_cidrs that admits {admitted}"
+    return f"on {address}: a public address outside the hubs' onprem_cidrs that admits {admitted}"
 
 
 RULE = Rule(
@@ -178,7 +198,9 @@ by the URL of the OCIRepository a `chartRef` names) publishes each named block `
 (`hosts[].host`, `tls[].hosts[]`) and `route.<name>` (`hostnames`) unless the block sets
 `enabled: false` (before app-template 3, the `main` blocks are off by the chart's defaults); its
 `{{ .Release.Name }}` and `{{ .Release.Namespace }}` are resolved as Flux and Argo CD name the
-release, any other template is no host name yet. When the chart's pods handle personal data —
+release, any other template is no host name yet; its `service.<name>` of `type: LoadBalancer` asks
+for the frontend addresses its `annotations` and `loadBalancerIP` name, judged as on a Service
+(with its `loadBalancerSourceRanges`). When the chart's pods handle personal data —
 the release installs into a PII namespace (Flux `targetNamespace`, else the HelmRelease's own; Argo
 CD `destination.namespace`) or its `podLabels`/`commonLabels` carry the PII label — a host outside
 `pii.onprem_domains` is a finding in the values that set it (inline, or a `valuesFrom` ConfigMap).
