@@ -383,3 +383,42 @@ def test_substitute_from_falls_back_to_the_one_document_of_the_repository_that_d
     result = render(make_repo(tree))
     assert [p.rule for p in result.problems] == ["schema/unresolved-reference"]
     assert objects(result)["ConfigMap/demo/app"].get("data", "region") == "${REGION}"
+
+
+def test_a_helm_release_by_chart_ref_names_the_chart_its_source_holds(make_repo):
+    """Home-ops repositories name the OCIRepository after the app (`atuin`), not the chart it holds
+    (bjw-s app-template): the note names what is not rendered."""
+    root = make_repo({
+        ".hubguard.yaml": POLICY,
+        "clusters/a/atuin.yaml": d("""
+            apiVersion: source.toolkit.fluxcd.io/v1
+            kind: OCIRepository
+            metadata: {name: atuin, namespace: default}
+            spec:
+              interval: 1h
+              url: oci://ghcr.io/bjw-s-labs/helm/app-template
+              ref: {tag: 4.1.2}
+            ---
+            apiVersion: helm.toolkit.fluxcd.io/v2
+            kind: HelmRelease
+            metadata: {name: atuin, namespace: default}
+            spec:
+              interval: 1h
+              chartRef: {kind: OCIRepository, name: atuin}
+            """),
+        "clusters/a/other.yaml": d("""
+            apiVersion: helm.toolkit.fluxcd.io/v2
+            kind: HelmRelease
+            metadata: {name: other, namespace: default}
+            spec:
+              interval: 1h
+              chartRef: {kind: OCIRepository, name: elsewhere}
+            """),
+    })
+    result = render(root)
+    assert result.notes == [
+        "clusters/a/atuin.yaml:14: not followed: the chart 'oci://ghcr.io/bjw-s-labs/helm/app-template:4.1.2' "
+        "(OCIRepository/default/atuin) of HelmRelease/default/atuin is not rendered (the HelmRelease is checked as an object)",
+        "clusters/a/other.yaml:6: not followed: the chart of OCIRepository/default/elsewhere of HelmRelease/default/other "
+        "is not rendered (the HelmRelease is checked as an object)",
+    ]

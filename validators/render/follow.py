@@ -81,13 +81,32 @@ class Follower:
         if obj.kind == "Kustomization":
             return self._flux(obj, resolver, final)
         if obj.kind == "HelmRelease":
-            chart = obj.get("spec", "chart", "spec", "chart") or obj.get("spec", "chartRef", "name") or "?"
-            self._not_followed(obj.locate("spec", "chart") if obj.get("spec", "chart") else obj.source,
-                               f"the chart {chart!r} of {obj.ref} is not rendered (the HelmRelease is checked as an object)")
+            key = "chart" if obj.get("spec", "chart") else "chartRef" if obj.get("spec", "chartRef") else None
+            self._not_followed(obj.locate("spec", key) if key else obj.source,
+                               f"{self._chart(obj)} of {obj.ref} is not rendered (the HelmRelease is checked as an object)")
             return []
         if obj.kind == "Application":
             return list(self._argo(obj, ("spec",), resolver))
         return list(self._appset(obj, resolver))
+
+    def _chart(self, release: K8sObject) -> str:
+        """What a HelmRelease installs, for its note: its chart template's chart, or what the source
+        its `chartRef` names holds (an OCIRepository is often named after the app, not the chart)."""
+        chart = release.get("spec", "chart", "spec", "chart")
+        if chart:
+            return f"the chart {str(chart)!r}"
+        ref = release.get("spec", "chartRef")
+        if not isinstance(ref, dict):
+            return "the chart '?'"
+        kind, name = str(ref.get("kind") or "OCIRepository"), str(ref.get("name") or "?")
+        namespace = str(ref.get("namespace") or release.namespace or "default")
+        named = f"{kind}/{namespace}/{name}"
+        source = self._find(kind, namespace, name)
+        url = source.get("spec", "url") if source is not None else None
+        if source is None or not isinstance(url, str) or not url:
+            return f"the chart of {named}"
+        tag = source.get("spec", "ref", "tag") or source.get("spec", "ref", "semver")
+        return f"the chart {url + (f':{tag}' if tag else '')!r} ({named})"
 
     def _find(self, kind: str, namespace: str | None, name: str) -> K8sObject | None:
         return self.index.get((kind, namespace, name)) or self.index.get((kind, None, name))
