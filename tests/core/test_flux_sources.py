@@ -385,6 +385,12 @@ def test_substitute_from_falls_back_to_the_one_document_of_the_repository_that_d
     assert objects(result)["ConfigMap/demo/app"].get("data", "region") == "${REGION}"
 
 
+def release_by_chart_ref(name: str, source: str) -> str:
+    return ("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+            f"metadata: {{name: {name}, namespace: default}}\n"
+            f"spec:\n  interval: 1h\n  chartRef: {{kind: OCIRepository, name: {source}}}\n")
+
+
 def test_a_helm_release_by_chart_ref_names_the_chart_its_source_holds(make_repo):
     """Home-ops repositories name the OCIRepository after the app (`atuin`), not the chart it holds
     (bjw-s app-template): the note names what is not rendered."""
@@ -399,21 +405,8 @@ def test_a_helm_release_by_chart_ref_names_the_chart_its_source_holds(make_repo)
               url: oci://ghcr.io/bjw-s-labs/helm/app-template
               ref: {tag: 4.1.2}
             ---
-            apiVersion: helm.toolkit.fluxcd.io/v2
-            kind: HelmRelease
-            metadata: {name: atuin, namespace: default}
-            spec:
-              interval: 1h
-              chartRef: {kind: OCIRepository, name: atuin}
-            """),
-        "clusters/a/other.yaml": d("""
-            apiVersion: helm.toolkit.fluxcd.io/v2
-            kind: HelmRelease
-            metadata: {name: other, namespace: default}
-            spec:
-              interval: 1h
-              chartRef: {kind: OCIRepository, name: elsewhere}
-            """),
+            """) + release_by_chart_ref("atuin", "atuin"),
+        "clusters/a/other.yaml": release_by_chart_ref("other", "elsewhere"),
     })
     result = render(root)
     assert result.notes == [
