@@ -14,7 +14,7 @@ from hubguard.render.artifacts import ArtifactIndex
 from hubguard.render.flux_build import CommonMetadata, FluxBuild
 from hubguard.render.flux_postbuild import NO_VARIABLES, Variables, flux_variables
 from hubguard.render.gitops_sources import (
-    Followed, NotFollowed, RepositoryIdentity, SourceResolver, Unknown, join,
+    Followed, NotFollowed, RepositoryIdentity, SourceResolver, Unknown, chart_ref, join,
 )
 
 MAX_GENERATED_PATHS = 200  # an ApplicationSet generator enumerating more folders is refused
@@ -91,22 +91,16 @@ class Follower:
 
     def _chart(self, release: K8sObject) -> str:
         """What a HelmRelease installs, for its note: its chart template's chart, or what the source
-        its `chartRef` names holds (an OCIRepository is often named after the app, not the chart)."""
+        its `chartRef` names holds."""
         chart = release.get("spec", "chart", "spec", "chart")
         if chart:
             return f"the chart {str(chart)!r}"
-        ref = release.get("spec", "chartRef")
-        if not isinstance(ref, dict):
+        ref = chart_ref(release, self._find)
+        if ref is None:
             return "the chart '?'"
-        kind, name = str(ref.get("kind") or "OCIRepository"), str(ref.get("name") or "?")
-        namespace = str(ref.get("namespace") or release.namespace or "default")
-        named = f"{kind}/{namespace}/{name}"
-        source = self._find(kind, namespace, name)
-        url = source.get("spec", "url") if source is not None else None
-        if source is None or not isinstance(url, str) or not url:
-            return f"the chart of {named}"
-        tag = source.get("spec", "ref", "tag") or source.get("spec", "ref", "semver")
-        return f"the chart {url + (f':{tag}' if tag else '')!r} ({named})"
+        if not ref.url:
+            return f"the chart of {ref.source}"
+        return f"the chart {ref.url + (f':{ref.version}' if ref.version else '')!r} ({ref.source})"
 
     def _find(self, kind: str, namespace: str | None, name: str) -> K8sObject | None:
         return self.index.get((kind, namespace, name)) or self.index.get((kind, None, name))

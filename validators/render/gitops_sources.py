@@ -26,7 +26,7 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable
+from typing import Callable, Iterable
 
 from hubguard.model import K8sObject
 
@@ -235,3 +235,31 @@ class SourceResolver:
         if other:
             return NotFollowed(f"source {url} of {app.ref} is {other} of this repository, not the checked-out revision")
         return Followed(path)
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    """What a Flux HelmRelease's `chartRef` names: its source (`Kind/namespace/name`) and, when the
+    hub holds it as an OCIRepository, the chart's URL and the tag or semver range asked for
+    (home-ops repositories name that OCIRepository after the app, not the chart)."""
+
+    source: str
+    name: str  # the ref's own name
+    url: str = ""
+    version: str = ""
+
+
+def chart_ref(release: K8sObject, find: Callable[[str, str, str], K8sObject | None]) -> ChartRef | None:
+    """The `chartRef` of `release`, its source looked up with `find(kind, namespace, name)`; None
+    when the release has none."""
+    ref = release.get("spec", "chartRef")
+    if not isinstance(ref, dict):
+        return None
+    kind, name = str(ref.get("kind") or ""), str(ref.get("name") or "")
+    namespace = str(ref.get("namespace") or release.namespace or "default")
+    source = f"{kind or 'OCIRepository'}/{namespace}/{name or '?'}"
+    found = find(kind, namespace, name)
+    url = found.get("spec", "url") if found is not None and found.kind == "OCIRepository" else None
+    if found is None or not isinstance(url, str) or not url:
+        return ChartRef(source, name)
+    return ChartRef(source, name, url, str(found.get("spec", "ref", "tag") or found.get("spec", "ref", "semver") or ""))

@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 import yaml
 from hubguard.model import HubInventory, K8sObject
+from hubguard.render.gitops_sources import chart_ref
 from hubguard.rules.pii.classification import namespace_of
 from hubguard.rules.pii.value_lines import Spot
 
@@ -90,15 +91,10 @@ def _flux_chart(hub: HubInventory, release: K8sObject) -> tuple[str, str]:
     chart = release.get("spec", "chart", "spec", "chart")
     if chart:
         return str(chart), str(release.get("spec", "chart", "spec", "version") or "")
-    ref = release.get("spec", "chartRef")
-    if not isinstance(ref, dict):
+    ref = chart_ref(release, hub.find)
+    if ref is None:
         return "", ""
-    source = hub.find(str(ref.get("kind") or ""), str(ref.get("namespace") or namespace_of(release)), str(ref.get("name")))
-    url = source.get("spec", "url") if source is not None else None
-    if source is None or source.kind != "OCIRepository" or not isinstance(url, str):
-        return str(ref.get("name") or ""), ""
-    version = source.get("spec", "ref", "tag") or source.get("spec", "ref", "semver") or ""
-    return url.rstrip("/"), str(version)
+    return (ref.url.rstrip("/"), ref.version) if ref.url else (ref.name, "")
 
 
 def _chart_name(chart: str) -> str:
