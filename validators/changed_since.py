@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from hubguard.engine import Focus, Prepared, ValidateOptions, hub_records, open_repository
+from hubguard.engine import Focus, Prepared, ValidateOptions, counted, hub_records, named, open_repository
 from hubguard.errors import HubguardError
 from hubguard.policy import POLICY_FILE, Policy
 from hubguard.render.inputs import InputGraph
@@ -104,10 +104,10 @@ def focused(changes: Changes, options: ValidateOptions, label: str, origin: Path
     chosen = [name for name in names if reasons[name]]
     scanned = set(loader.paths) & changes.present
     if not chosen and not scanned:
-        return None, (f"{label}: nothing to check: {_count(changes.all, 'changed file')}, none read by a hub's render "
+        return None, (f"{label}: nothing to check: {counted(changes.all, 'changed file')}, none read by a hub's render "
                       "or scanned by hubguard")
     note = (f"{label}: {_describe_hubs(names, chosen, reasons, len(changes.all))}; "
-            f"file-level rules on {_count(scanned, 'changed file')}")
+            f"file-level rules on {counted(scanned, 'changed file')}")
     return replace(options, focus=Focus(frozenset(chosen), frozenset(scanned)), prepared=prepared), note
 
 
@@ -177,26 +177,15 @@ def _describe_hubs(names: list[str], chosen: list[str], reasons: dict[str, list[
     if len(names) > 1 and len(chosen) == len(names):
         shared = set.intersection(*(set(reasons[name]) for name in names))
         if shared:
-            return f"all hubs checked: {_named(sorted(shared))} read by every hub"
+            return f"all hubs checked: {named(sorted(shared), MAX_NAMED)} read by every hub"
     if not chosen:
-        return f"no hub checked: no hub's render reads any of the {_count(changed, 'changed file')}"
-    parts = [f"{name} ({_named(reasons[name])})" for name in chosen]
+        return f"no hub checked: no hub's render reads any of the {counted(changed, 'changed file')}"
+    parts = [f"{name} ({named(reasons[name], MAX_NAMED)})" for name in chosen]
     text = "checked hub(s) " + ", ".join(parts)
     skipped = [name for name in names if name not in chosen]
     if skipped:
         text += f"; not checked: {', '.join(skipped)} (no changed file in their render)"
     return text
-
-
-def _named(paths: list[str]) -> str:
-    shown = ", ".join(paths[:MAX_NAMED])
-    more = len(paths) - MAX_NAMED
-    return shown + (f" and {more} more" if more > 0 else "")
-
-
-def _count(items: int | set | list, noun: str) -> str:
-    n = items if isinstance(items, int) else len(items)
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _repo(path: Path):

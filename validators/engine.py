@@ -375,9 +375,8 @@ def check_run(options: ValidateOptions, plan: RunPlan) -> CheckedRun:
         plan.records.trim()
         if plan.records.used:
             reused = sorted(plan.records.used)
-            shown = ", ".join(reused[:NAMED_HUBS]) + (f" and {len(reused) - NAMED_HUBS} more" if len(reused) > NAMED_HUBS else "")
-            plan.notes.append(f"{_plural(len(reused), 'hub')} unchanged since an earlier run, checks reused from the "
-                              f"cache: {shown} (--no-cache checks them again)")
+            plan.notes.append(f"{counted(reused, 'hub')} unchanged since an earlier run, checks reused from the "
+                              f"cache: {named(reused, NAMED_HUBS)} (--no-cache checks them again)")
     focus = options.focus
     checked_files = files if focus is None else \
         _focused_files(files, focus, [run.hub_files[n] for n in plan.names if n in run.hub_files])
@@ -490,8 +489,16 @@ def _repository(root: Path, policy: Policy) -> RepositoryIdentity:
     return RepositoryIdentity.of(root, policy.repository.urls, policy.repository.sources)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def counted(items: int | set | list, noun: str) -> str:
+    """`3 hubs`, `1 changed file`: for notes."""
+    n = items if isinstance(items, int) else len(items)
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def named(items: list[str], most: int) -> str:
+    """The first `most` of `items`, and how many more: for notes."""
+    more = len(items) - most
+    return ", ".join(items[:most]) + (f" and {more} more" if more > 0 else "")
 
 
 def _focused_files(files: list[SourceFile], focus: Focus, read: list[set[str]]) -> list[SourceFile]:
