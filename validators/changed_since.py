@@ -22,7 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from hubguard.engine import Focus, Prepared, ValidateOptions, counted, hub_records, named, open_repository
+from hubguard.engine import (
+    Focus, Prepared, ValidateOptions, counted, hub_records, named, open_repository, repository_of,
+)
 from hubguard.errors import HubguardError
 from hubguard.policy import POLICY_FILE, Policy
 from hubguard.render.inputs import InputGraph
@@ -94,9 +96,12 @@ def focused(changes: Changes, options: ValidateOptions, label: str, origin: Path
     names = list(options.hubs) or sorted(policy.hubs)
     # A hub whose record's inputs are all as they were reads the same again: its record says what,
     # without walking its kustomize graph (most hubs, on a machine that ran hubguard before).
-    records = hub_records(options, policy, loader.paths)
-    prepared = replace(prepared, records=records)
-    graph = InputGraph(options.root, loader)  # walks only the hubs without a valid record
+    # What names this repository, once for the records, the walk and the run: the walk follows
+    # the sources the renders follow (the policy's `repository` included).
+    repository = repository_of(options.root, policy)
+    records = hub_records(options, policy, loader.paths, repository)
+    prepared = replace(prepared, records=records, repository=repository)
+    graph = InputGraph(options.root, loader, repository)  # walks only the hubs without a valid record
     reasons = {}
     for name in names:
         inputs = (records.inputs(name) if records is not None else None) or graph.inputs(policy.hubs[name])

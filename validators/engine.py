@@ -50,6 +50,7 @@ class Prepared:
     loader: SourceLoader
     notes: list[str]
     records: HubRecords | None = None  # the hub records it planned from, already validated
+    repository: RepositoryIdentity | None = None  # what names this repository, read once per run
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ class HubRenders:
         self._bar = HubProgress(names) if progress else None
         builds = max(1, jobs or os.cpu_count() or 2)
         self._builds = builds
-        repository = repository if repository is not None else _repository(root, policy)
+        repository = repository if repository is not None else repository_of(root, policy)
         self._renderer = Renderer(root, files, builds, cache, repository)
         window = max(1, min(len(names) or 1, 2 * builds))
         self._pool = ThreadPoolExecutor(max_workers=window)
@@ -308,7 +309,8 @@ def plan_run(options: ValidateOptions) -> RunPlan:
     # Whether the secret rules alone need renders is known once the files are loaded.
     secrets_only = options.lean_secrets and bool(rules) and all(rule.family == "secret" for rule in rules)
     # What names this repository (git remotes, the policy): renders follow it, records depend on it.
-    repository = _repository(options.root, policy) if options.use_cache or names or context else None
+    repository = prepared.repository if prepared is not None and prepared.repository is not None else \
+        repository_of(options.root, policy) if options.use_cache or names or context else None
     shared: HubRecords | None = None  # what the cached results of this run depend on, and the hub records
     if options.use_cache:
         shared = prepared.records if prepared is not None and prepared.records is not None else \
@@ -459,10 +461,11 @@ def report_run(options: ValidateOptions, plan: RunPlan, run: CheckedRun) -> Repo
     return report
 
 
-def hub_records(options: ValidateOptions, policy: Policy, paths: list[str]) -> HubRecords | None:
+def hub_records(options: ValidateOptions, policy: Policy, paths: list[str],
+                repository: RepositoryIdentity) -> HubRecords | None:
     """The hub records a run with `options` reads and writes (None with --no-cache)."""
     rules, _ = rules_for_hubs(policy, select_rules(policy, options.select, options.ignore))
-    return _hub_records(options, policy, rules, list(options.hubs) or sorted(policy.hubs), paths, None)
+    return _hub_records(options, policy, rules, list(options.hubs) or sorted(policy.hubs), paths, repository)
 
 
 def _hub_records(options: ValidateOptions, policy: Policy, rules: list[Rule], in_run: list[str],
@@ -478,14 +481,16 @@ def _hub_records(options: ValidateOptions, policy: Policy, rules: list[Rule], in
     crd_prefixes = [p.strip().strip("/").removeprefix("./") for p in policy.schema.crd_paths]
     schemas = [f"{rel}:{digests(rel)}" for rel in paths
                if any(rel == p or rel.startswith(p + "/") or not p for p in crd_prefixes)]
-    repository = repository if repository is not None else _repository(root, policy)
+    repository = repository if repository is not None else repository_of(root, policy)
     shared = shared_context(tool_identity(find_tool("kubectl")), repr(policy),
                             [rule.id for rule in rules] + [f"hub:{name}" for name in in_run] + schemas,
                             [*repository.urls, *repository.branches, *repository.sources])
     return HubRecords(hub_records_directory(), shared, root, Listing(paths), digests)
 
 
-def _repository(root: Path, policy: Policy) -> RepositoryIdentity:
+def repository_of(root: Path, policy: Policy) -> RepositoryIdentity:
+    """What names the repository at `root`: its git remotes and branches, and the policy's
+    `repository` (renders follow only sources that are this repository; records depend on it)."""
     return RepositoryIdentity.of(root, policy.repository.urls, policy.repository.sources)
 
 

@@ -164,3 +164,25 @@ def test_a_policy_change_checks_every_file(make_repo, validate_json):
     assert code == 1
     assert [(f["rule"], f["path"]) for f in report["findings"]] == [("schema/yaml-error", "notes/old.yaml")]
     assert report["summary"]["hubs"] == ["munich", "seattle"]
+
+
+def test_planning_follows_a_source_the_policy_names_as_this_repository(make_repo, validate_json):
+    """No git remote; `repository.urls` says which URL is this repository. The walk that plans
+    must follow that GitRepository as the render does, or a change under it checks no hub."""
+    source = ("apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: fleet, namespace: flux-system}\n"
+              "spec:\n  interval: 1m\n  url: https://git.corp.example/platform/fleet.git\n  ref: {branch: main}\n---\n")
+    kustomization = ("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+                     "spec:\n  interval: 10m\n  path: ./apps\n  prune: true\n  sourceRef: {kind: GitRepository, name: fleet}\n")
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web, namespace: demo}\ndata: {level: info}\n"
+    root = make_repo({
+        ".hubguard.yaml": "hubs:\n  a: {roots: [clusters/a]}\nrepository:\n  urls: [https://git.corp.example/platform/fleet.git]\n",
+        "clusters/a/apps.yaml": source + kustomization,
+        "apps/cm.yaml": config,
+    })
+    _, full = validate_json(root, "--select", "schema/", "--no-cache")
+    assert (full["summary"]["hubs"], full["summary"]["objects"]) == (["a"], 3)  # the source, its Kustomization, the ConfigMap
+    edit("apps/cm.yaml", "level: info", "level: debug")(root)
+    for cache in (["--no-cache"], []):  # planned by walking, and from a hub record that no longer holds
+        _, report = validate_json(root, "--changed-since", "HEAD", "--select", "schema/", *cache)
+        assert (report["summary"]["hubs"], report["summary"]["objects"]) == (["a"], 3)
+        assert report["notes"][0].startswith("changed since HEAD: checked hub(s) a (apps/cm.yaml)")

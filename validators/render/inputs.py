@@ -23,6 +23,7 @@ from hubguard.load.sources import SourceLoader
 from hubguard.model import Document, K8sObject, SourceFile
 from hubguard.policy import HubPolicy
 from hubguard.render import kustomize
+from hubguard.render.gitops_sources import RepositoryIdentity
 from hubguard.render.hubs import EVERYTHING, Inputs, Rendered, Renderer
 
 FOLLOWED = {("kustomize.toolkit.fluxcd.io", "Kustomization"), ("argoproj.io", "Application"),
@@ -34,8 +35,11 @@ _MARKERS = ("fluxcd.io", "argoproj.io")  # a file without either holds nothing t
 class InputGraph(Renderer):
     """Hub inputs of one repository's current files; distinct paths are walked once for all hubs."""
 
-    def __init__(self, root: Path, files: "Mapping[str, SourceFile] | SourceLoader"):
-        super().__init__(root, files, jobs=1)
+    def __init__(self, root: Path, files: "Mapping[str, SourceFile] | SourceLoader",
+                 repository: RepositoryIdentity | None = None):
+        # `repository`: what names this repository, as the renders see it (the policy's
+        # `repository.urls` and `sources` included), so that the walk follows what they follow.
+        super().__init__(root, files, jobs=1, repository=repository)
         self._outside = False
         self._walker = kustomize.Walker(self.root, self._documents_to_plan)
 
