@@ -16,6 +16,7 @@ from hubguard.rules.pii.classification import (
 from hubguard.rules.pii.chart_ingress import chart_hosts
 from hubguard.rules.pii.chart_load_balancers import chart_addresses
 from hubguard.rules.pii.consumed_values import consumed_values
+from hubguard.rules.pii.helm_values import HelmValues
 from hubguard.rules.pii.hosts import PUBLIC_CLOUD_SUFFIXES, HostClassifier, hosts_in
 from hubguard.rules.pii.inbound_exposure import publications
 from hubguard.rules.pii.telemetry_export import telemetry_setting
@@ -114,17 +115,10 @@ def _chart_published(hub: HubInventory, ctx: RuleContext, classifier: HostClassi
     """Inbound, from Helm values: a chart whose pods handle personal data, its Ingress on, under a
     host name that is not on-prem."""
     for found in chart_hosts(hub, ctx.policy.pii):
-        if classifier.is_onprem(found.host):
-            continue
-        release = found.values.release
-        yield ctx.finding(
-            f"{release.kind} {release.name} turns on the {found.what} of chart {found.values.chart or '?'}, whose pods "
-            f"handle personal data ({found.reason}), under {found.host}: a host name outside pii.onprem_domains",
-            locate_in_text(ctx, found.values.obj, found.values.spot(*found.path, needle=found.written or found.host)),
-            hub=hub.name,
-            obj=found.values.obj,
-            key=f"{release.ref}:published:{found.host}",
-        )
+        if not classifier.is_onprem(found.host):
+            yield _chart_finding(ctx, hub, found.values, found.path, found.what, found.reason,
+                                 f"under {found.host}: a host name outside pii.onprem_domains",
+                                 found.written or found.host, found.host)
 
 
 def _chart_addressed(hub: HubInventory, ctx: RuleContext, classifier: HostClassifier) -> Iterator[Finding]:
@@ -132,17 +126,23 @@ def _chart_addressed(hub: HubInventory, ctx: RuleContext, classifier: HostClassi
     Service on an address the internet can reach."""
     for found in chart_addresses(hub, ctx.policy.pii):
         problem = _internet_address_problem(found.address, found.sources, classifier)
-        if problem is None:
-            continue
-        release = found.values.release
-        yield ctx.finding(
-            f"{release.kind} {release.name} turns on the {found.what} of chart {found.values.chart or '?'}, whose pods "
-            f"handle personal data ({found.reason}), {problem}",
-            locate_in_text(ctx, found.values.obj, found.values.spot(*found.path, needle=found.address)),
-            hub=hub.name,
-            obj=found.values.obj,
-            key=f"{release.ref}:published:{found.address}",
-        )
+        if problem is not None:
+            yield _chart_finding(ctx, hub, found.values, found.path, found.what, found.reason, problem,
+                                 found.address, found.address)
+
+
+def _chart_finding(ctx: RuleContext, hub: HubInventory, values: HelmValues, path: tuple, what: str, reason: str,
+                   problem: str, needle: str, published: str) -> Finding:
+    """A chart's publication, at the Helm values that set it (`needle`: the value as written)."""
+    release = values.release
+    return ctx.finding(
+        f"{release.kind} {release.name} turns on the {what} of chart {values.chart or '?'}, whose pods "
+        f"handle personal data ({reason}), {problem}",
+        locate_in_text(ctx, values.obj, values.spot(*path, needle=needle)),
+        hub=hub.name,
+        obj=values.obj,
+        key=f"{release.ref}:published:{published}",
+    )
 
 
 def _internet_address_problem(address: str, sources: tuple[str, ...], classifier: HostClassifier) -> str | None:
